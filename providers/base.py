@@ -1,0 +1,171 @@
+"""Normalized records and the interface every cloud package implements.
+
+Providers return these plain dataclasses and nothing of GraphQL. Normalized enums always have an
+`OTHER` member; the provider's raw value is kept beside each one so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+
+class ProviderName(enum.Enum):
+    ZENLAYER = "zenlayer"
+    JDCLOUD = "jdcloud"
+
+
+class OsType(enum.Enum):
+    LINUX = "LINUX"
+    WINDOWS = "WINDOWS"
+    BSD = "BSD"
+    ANDROID = "ANDROID"
+    OTHER = "OTHER"
+
+
+class ImageSource(enum.Enum):
+    OFFICIAL = "OFFICIAL"
+    MARKETPLACE = "MARKETPLACE"
+    CUSTOM = "CUSTOM"
+    SHARED = "SHARED"
+    COMMUNITY = "COMMUNITY"
+    OTHER = "OTHER"
+
+
+class ImageStatus(enum.Enum):
+    AVAILABLE = "AVAILABLE"
+    CREATING = "CREATING"
+    UNAVAILABLE = "UNAVAILABLE"
+    DELETING = "DELETING"
+    FAILED = "FAILED"
+    OTHER = "OTHER"
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    key: str
+    value: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Disk:
+    """A disk as an image describes it (system or data disk), or a disk volume of a location."""
+
+    category: str | None = None
+    device_name: str | None = None
+    disk_type: str | None = None
+    size_gib: int | None = None
+    iops: int | None = None
+    snapshot_id: str | None = None
+    encrypted: bool | None = None
+    auto_delete: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRecord:
+    provider: ProviderName
+    location: str
+    image_id: str
+    name: str
+    os_type: OsType
+    source: ImageSource
+    status: ImageStatus
+    raw: Mapping[str, Any]
+    description: str | None = None
+    os_type_raw: str | None = None
+    platform: str | None = None
+    os_version: str | None = None
+    architecture: str | None = None
+    source_raw: str | None = None
+    status_raw: str | None = None
+    size_gib: float | None = None
+    min_disk_size_gib: int | None = None
+    created_at: datetime | None = None
+    nic_network_types: tuple[str, ...] = ()
+    root_device_type: str | None = None
+    launch_permission: str | None = None
+    offline: bool | None = None
+    boot_mode: str | None = None
+    progress: int | None = None
+    system_disk: Disk | None = None
+    data_disks: tuple[Disk, ...] = ()
+    tags: tuple[Tag, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ImagePage:
+    """One provider page: the records that parsed, the provider's total and its request id."""
+
+    records: list[ImageRecord]
+    total_count: int
+    request_id: str | None = None
+    skipped: int = 0  # records that could not be read at all (no id); logged, never fatal
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A Zenlayer zone or a JD Cloud region."""
+
+    provider: ProviderName
+    id: str
+    name: str | None = None
+    region_id: str | None = None
+    city_name: str | None = None
+    country_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeRecord:
+    """A disk volume from DescribeDisks / describeDisks."""
+
+    provider: ProviderName
+    location: str
+    disk_id: str
+    name: str | None
+    disk_type: str | None
+    category: str | None
+    size_gib: int | None
+    status_raw: str | None
+    instance_id: str | None
+    zone_id: str | None
+    encrypted: bool | None
+    snapshot_id: str | None
+    created_at: datetime | None
+    tags: tuple[Tag, ...]
+    raw: Mapping[str, Any] = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class VolumePage:
+    records: list[VolumeRecord]
+    total_count: int
+    request_id: str | None = None
+
+
+class ImageCatalog(Protocol):
+    """What the resolvers need from one cloud account. Clients implement it directly.
+
+    `params` are the provider's own request parameters (its names, its values) without paging;
+    the resolvers build them from the GraphQL filter. Paging limits are declared so the planner can
+    ask for the largest page each provider allows.
+    """
+
+    provider: ProviderName
+    page_size_min: int
+    page_size_max: int
+    account_key: str  # stable, non-secret id of the account (for cache keys and metrics)
+
+    async def list_locations(self) -> list[Location]: ...
+
+    async def list_images(
+        self, location: str, params: Mapping[str, Any], *, page_number: int, page_size: int
+    ) -> ImagePage: ...
+
+    async def get_images(self, location: str, image_ids: Sequence[str]) -> list[ImageRecord]: ...
+
+    async def list_volumes(
+        self, location: str, params: Mapping[str, Any], *, page_number: int, page_size: int
+    ) -> VolumePage: ...

@@ -1,0 +1,185 @@
+"""What both emulators share: call counting, fault injection and the control endpoints.
+
+An emulator is a plain aiohttp app. `install(app, faults, counter, action_of)` adds a middleware that
+counts each call by action, then applies the configured faults before the provider logic runs:
+
+    latency_ms      added delay on every call
+    error_rate      share of calls answered 500/503 in the provider's error envelope
+    throttle_rate   share of calls answered 429 with Retry-After (`retry_after_seconds`)
+    malformed_rate  share of calls answered 200 with a body that is not JSON
+    drop_rate       share of calls whose connection is closed without an answer
+    oversize_bytes  when set, successful answers are padded past this size
+
+Rates are drawn from a seeded RNG, so a run is repeatable. `script` queues exact faults for the next
+calls ("throttle", "error", "malformed", "drop", "oversize"), which is what tests use. The control
+endpoints (`GET/DELETE /_emulator/calls`, `GET/PUT /_emulator/faults`) serve the same data to a
+process that only has the emulator's URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from aiohttp import web
+
+FAULT_KINDS = ("throttle", "error", "malformed", "drop", "oversize")
+
+
+@dataclass
+class Faults:
+    latency_ms: float = 0.0
+    error_rate: float = 0.0
+    throttle_rate: float = 0.0
+    malformed_rate: float = 0.0
+    drop_rate: float = 0.0
+    retry_after_seconds: float = 1.0
+    oversize_bytes: int | None = None
+    seed: int = 0
+    script: deque[str] = field(default_factory=deque)
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(self.seed)
+
+    def queue(self, *kinds: str) -> None:
+        """Make the next calls fail in exactly these ways, one per call, in order."""
+        for kind in kinds:
+            if kind not in FAULT_KINDS:
+                raise ValueError(f"unknown fault {kind!r}; known: {', '.join(FAULT_KINDS)}")
+        self.script.extend(kinds)
+
+    def reset(self) -> None:
+        for f in fields(self):
+            if f.name not in ("script", "seed"):
+                setattr(self, f.name, f.default)
+        self.script.clear()
+        self._rng = random.Random(self.seed)
+
+    def draw(self) -> str | None:
+        """The fault for this call, if any."""
+        if self.script:
+            return self.script.popleft()
+        for kind, rate in (
+            ("drop", self.drop_rate),
+            ("throttle", self.throttle_rate),
+            ("error", self.error_rate),
+            ("malformed", self.malformed_rate),
+        ):
+            if rate and self._rng.random() < rate:
+                return kind
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["script"] = list(self.script)
+        return data
+
+    def update(self, data: dict[str, Any]) -> None:
+        known = {f.name for f in fields(self)} - {"script", "seed"}
+        unknown = set(data) - known - {"script"}
+        if unknown:
+            raise ValueError(f"unknown fault settings: {', '.join(sorted(unknown))}")
+        for name, value in data.items():
+            if name == "script":
+                self.queue(*value)
+            else:
+                setattr(self, name, value)
+
+
+class CallCounter:
+    """Calls received, by action. Counted before faults apply: a refused call is still a call."""
+
+    def __init__(self) -> None:
+        self.by_action: Counter[str] = Counter()
+
+    def __getitem__(self, action: str) -> int:
+        return self.by_action[action]
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_action.values())
+
+    def reset(self) -> None:
+        self.by_action.clear()
+
+
+FAULTS = web.AppKey("faults", Faults)
+COUNTER = web.AppKey("counter", CallCounter)
+
+ErrorBody = Callable[[int, str, str], web.Response]  # (status, code, message) -> provider envelope
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def install(
+    app: web.Application,
+    *,
+    faults: Faults,
+    counter: CallCounter,
+    action_of: Callable[[web.Request], str | None],
+    error_response: ErrorBody,
+) -> None:
+    """Add counting, faults and the control endpoints to a provider emulator app."""
+    app[FAULTS] = faults
+    app[COUNTER] = counter
+
+    @web.middleware
+    async def emulate(request: web.Request, handler: Handler) -> web.StreamResponse:
+        action = action_of(request)
+        if action is None:  # control endpoints and unknown paths are not provider calls
+            return await handler(request)
+        counter.by_action[action] += 1
+        if faults.latency_ms:
+            await asyncio.sleep(faults.latency_ms / 1000)
+        fault = faults.draw()
+        if fault == "drop":
+            transport = request.transport
+            if transport is not None:
+                transport.abort()
+            raise asyncio.CancelledError  # aiohttp stops handling this request
+        if fault == "throttle":
+            response = error_response(429, "throttle", "Request limit exceeded, retry later")
+            response.headers["Retry-After"] = f"{faults.retry_after_seconds:g}"
+            return response
+        if fault == "error":
+            return error_response(503, "error", "Service temporarily unavailable")
+        if fault == "malformed":
+            return web.Response(status=200, body=b'{"requestId": "T-broken", "respo', content_type="application/json")
+        response = await handler(request)
+        oversize = faults.oversize_bytes if fault != "oversize" else 1
+        if oversize and isinstance(response, web.Response) and response.status == 200 and response.body:
+            body = bytes(response.body)  # type: ignore[arg-type]
+            document = json.loads(body)
+            document["padding"] = "x" * (oversize + 1)
+            response.body = json.dumps(document).encode()
+        return response
+
+    app.middlewares.append(emulate)
+
+    async def get_calls(request: web.Request) -> web.Response:
+        return web.json_response({"total": counter.total, "byAction": dict(counter.by_action)})
+
+    async def reset_calls(request: web.Request) -> web.Response:
+        counter.reset()
+        return web.json_response({"total": 0, "byAction": {}})
+
+    async def get_faults(request: web.Request) -> web.Response:
+        return web.json_response(faults.to_json())
+
+    async def put_faults(request: web.Request) -> web.Response:
+        try:
+            data = await request.json()
+            faults.reset()
+            faults.update(data)
+        except (ValueError, TypeError) as exc:
+            return web.json_response({"error": str(exc)}, status=400)
+        return web.json_response(faults.to_json())
+
+    app.router.add_get("/_emulator/calls", get_calls)
+    app.router.add_delete("/_emulator/calls", reset_calls)
+    app.router.add_get("/_emulator/faults", get_faults)
+    app.router.add_put("/_emulator/faults", put_faults)
