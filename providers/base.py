@@ -7,6 +7,7 @@ Providers return these plain dataclasses and nothing of GraphQL. Normalized enum
 from __future__ import annotations
 
 import enum
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -103,6 +104,7 @@ class ImagePage:
     total_count: int
     request_id: str | None = None
     skipped: int = 0  # records that could not be read at all (no id); logged, never fatal
+    fetched_at: float = field(default_factory=time.time)  # when the provider answered (epoch seconds)
 
 
 @dataclass(frozen=True, slots=True)
