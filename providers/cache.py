@@ -1,0 +1,149 @@
+"""The cross-request cache: an `ImageCatalog` that remembers what another one answered.
+
+Keys name the provider, the account (its non-secret `account_key`), the action, the location and a
+digest of the request parameters; never a credential. Values are the normalized pages, pickled by
+aiocache, with the time the provider answered (`ImagePage.fetched_at`), so an answer served from the
+cache states its age. Errors are never cached. Concurrent misses for one key share a single upstream
+call ("single flight"). A failing cache backend (Redis down) is logged and bypassed: the cache makes
+answers faster, never fails them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, Protocol, TypeVar
+
+from .base import ImageCatalog, ImagePage, ImageRecord, Location, ProviderName, VolumePage
+
+log = logging.getLogger("providers.cache")
+
+T = TypeVar("T")
+
+KEY_VERSION = "v1"  # bump when the cached value's shape changes
+
+
+class CacheBackend(Protocol):
+    """The part of aiocache's BaseCache used here."""
+
+    async def get(self, key: str, default: Any = None) -> Any: ...
+
+    async def set(self, key: str, value: Any, ttl: float | None = None) -> Any: ...
+
+
+def request_digest(params: Mapping[str, Any]) -> str:
+    """A stable digest of request parameters (sorted keys, exact values)."""
+    canonical = json.dumps(params, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+class CachedCatalog:
+    """Wraps a catalog; answers repeated requests from `backend` for `ttl` seconds."""
+
+    def __init__(
+        self,
+        inner: ImageCatalog,
+        backend: CacheBackend,
+        *,
+        ttl: float,
+        on_lookup: Callable[[str, str, bool], None] | None = None,
+    ) -> None:
+        self.inner = inner
+        self.backend = backend
+        self.ttl = ttl
+        self.on_lookup = on_lookup  # (provider, action, hit) for metrics
+        self.provider: ProviderName = inner.provider
+        self.page_size_min = inner.page_size_min
+        self.page_size_max = inner.page_size_max
+        self.account_key = inner.account_key
+        self._in_flight: dict[str, asyncio.Future[Any]] = {}
+
+    def key(self, action: str, location: str | None, params: Mapping[str, Any]) -> str:
+        return ":".join(
+            ("cig", KEY_VERSION, self.provider.value, self.account_key, action, location or "-", request_digest(params))
+        )
+
+    async def list_locations(self) -> list[Location]:
+        return await self._cached("locations", None, {}, self.inner.list_locations)
+
+    async def list_images(
+        self, location: str, params: Mapping[str, Any], *, page_number: int, page_size: int
+    ) -> ImagePage:
+        key_params = {**params, "_page": page_number, "_size": page_size}
+        return await self._cached(
+            "images", location, key_params,
+            lambda: self.inner.list_images(location, params, page_number=page_number, page_size=page_size),
+        )
+
+    async def get_images(self, location: str, image_ids: Sequence[str]) -> list[ImageRecord]:
+        # Batches differ from request to request; cache per id so any batch can reuse them.
+        keys = {image_id: self.key("image", location, {"id": image_id}) for image_id in image_ids}
+        found: dict[str, ImageRecord] = {}
+        for image_id, key in keys.items():
+            hit = await self._get(key)
+            self._count("image", hit=isinstance(hit, ImageRecord))
+            if isinstance(hit, ImageRecord):
+                found[image_id] = hit
+        missing = [image_id for image_id in keys if image_id not in found]
+        if missing:
+            for record in await self.inner.get_images(location, missing):
+                found[record.image_id] = record
+                if record.image_id in keys:
+                    await self._set(keys[record.image_id], record)
+        return [found[image_id] for image_id in image_ids if image_id in found]
+
+    async def list_volumes(
+        self, location: str, params: Mapping[str, Any], *, page_number: int, page_size: int
+    ) -> VolumePage:
+        key_params = {**params, "_page": page_number, "_size": page_size}
+        return await self._cached(
+            "volumes", location, key_params,
+            lambda: self.inner.list_volumes(location, params, page_number=page_number, page_size=page_size),
+        )
+
+    async def _cached(
+        self, action: str, location: str | None, params: Mapping[str, Any], fetch: Callable[[], Awaitable[T]]
+    ) -> T:
+        key = self.key(action, location, params)
+        hit = await self._get(key)
+        if hit is not None:
+            self._count(action, hit=True)
+            return hit  # type: ignore[no-any-return]
+        self._count(action, hit=False)
+        pending = self._in_flight.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)  # type: ignore[no-any-return]
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._in_flight[key] = future
+        try:
+            value = await fetch()
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # mark retrieved: waiters, if any, re-raise it themselves
+            raise
+        else:
+            future.set_result(value)
+            await self._set(key, value)
+            return value
+        finally:
+            del self._in_flight[key]
+
+    def _count(self, action: str, *, hit: bool) -> None:
+        if self.on_lookup is not None:
+            self.on_lookup(self.provider.value, action, hit)
+
+    async def _get(self, key: str) -> Any:
+        try:
+            return await self.backend.get(key)
+        except Exception as exc:  # a cache outage must not fail the query
+            log.warning("cache read failed (%s); asking the provider", type(exc).__name__)
+            return None
+
+    async def _set(self, key: str, value: Any) -> None:
+        try:
+            await self.backend.set(key, value, ttl=self.ttl)
+        except Exception as exc:
+            log.warning("cache write failed (%s); answer served uncached", type(exc).__name__)
