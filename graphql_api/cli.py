@@ -1,0 +1,156 @@
+"""`cloud-images-graphql`: serve, emulate, export-schema, check."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+
+from . import settings as settings_module
+from .settings import Settings, SettingsError
+
+log = logging.getLogger("graphql_api")
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+def _settings() -> Settings:
+    try:
+        return settings_module.load()
+    except SettingsError as exc:
+        print(f"cloud-images-graphql: configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    if args.demo:
+        os.environ["CIG_DEMO"] = "1"  # workers read settings from the environment themselves
+    settings = _settings()
+    _configure_logging(settings.log_level)
+    if settings.demo_mode:
+        reason = "--demo given" if args.demo else "no provider credentials configured"
+        log.info("demo mode (%s): serving built-in emulators of Zenlayer ZEC and JD Cloud on loopback, "
+                 "signed with the documented demo credentials", reason)
+    log.info("GraphiQL: http://%s:%d/graphql", args.host, args.port)
+    uvicorn.run(
+        "graphql_api.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
+        log_level=settings.log_level.lower(), access_log=False, lifespan="on",
+    )
+    return 0
+
+
+def emulate(args: argparse.Namespace) -> int:
+    settings = _settings()
+    _configure_logging(settings.log_level)
+    if args.provider == "zenlayer":
+        from providers.zenlayer import emulator as zen_emulator
+        from providers.zenlayer.signing import DEMO_CREDENTIALS as ZEN_DEMO, ZenlayerCredentials
+
+        z = settings.zenlayer
+        credentials = (
+            ZenlayerCredentials(z.access_key_id, z.access_key_password.value)
+            if z.access_key_id and z.access_key_password else ZEN_DEMO
+        )
+        log.info("Zenlayer ZEC emulator on http://%s:%d/api/v2/zec (access key id %s)",
+                 args.host, args.port, credentials.access_key_id)
+        zen_emulator.run(args.host, args.port, credentials)
+    else:
+        from providers.jdcloud import emulator as jd_emulator
+        from providers.jdcloud.signing import DEMO_CREDENTIALS as JD_DEMO, JdcloudCredentials
+
+        j = settings.jdcloud
+        jd_credentials = (
+            JdcloudCredentials(j.access_key, j.secret_key.value) if j.access_key and j.secret_key else JD_DEMO
+        )
+        log.info("JD Cloud vm+disk emulator on http://%s:%d/v1 (access key %s)",
+                 args.host, args.port, jd_credentials.access_key)
+        jd_emulator.run(args.host, args.port, jd_credentials)
+    return 0
+
+
+def export_schema(args: argparse.Namespace) -> int:
+    from .schema import schema
+
+    sdl = schema.as_str() + "\n"
+    if args.output == "-":
+        sys.stdout.write(sdl)
+    else:
+        Path(args.output).write_text(sdl)
+        print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+async def _check(settings: Settings) -> int:
+    from providers.base import ProviderName
+    from providers.errors import ProviderError
+
+    from .services import running
+
+    failures = 0
+    async with running(settings) as services:
+        if services.settings.demo_mode:
+            print("demo mode: no provider credentials configured; checking the embedded emulators")
+        if not services.catalogs:
+            print("no provider configured")
+            return 1
+        for provider, catalog in services.catalogs.items():
+            try:
+                locations = await catalog.list_locations()
+                if provider is ProviderName.JDCLOUD:
+                    # JD Cloud has no region listing: one smallest describeImages page is the cheap signed call.
+                    page = await catalog.list_images(
+                        locations[0].id, {"imageSource": "public"}, page_number=1, page_size=catalog.page_size_min
+                    )
+                    detail = f"{len(locations)} regions configured, describeImages ok (requestId {page.request_id})"
+                else:
+                    detail = f"DescribeZones ok, {len(locations)} zones"
+                print(f"{provider.name}: ok: {detail}")
+            except ProviderError as exc:
+                failures += 1
+                print(f"{provider.name}: FAILED: {type(exc).__name__} {exc.code or ''} status={exc.status} "
+                      f"requestId={exc.request_id}")
+    return 1 if failures else 0
+
+
+def check(args: argparse.Namespace) -> int:
+    settings = _settings()
+    _configure_logging("WARNING")
+    return asyncio.run(_check(settings))
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="cloud-images-graphql", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve", help="run the GraphQL service (demo mode without credentials)")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--workers", type=int, default=1)
+    s.add_argument("--demo", action="store_true", help="use the built-in emulators even if credentials are set")
+    s.set_defaults(func=serve)
+    e = sub.add_parser("emulate", help="run one provider emulator standalone")
+    e.add_argument("provider", choices=["zenlayer", "jdcloud"])
+    e.add_argument("--host", default="127.0.0.1")
+    e.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    e.set_defaults(func=emulate)
+    x = sub.add_parser("export-schema", help="print the GraphQL SDL (the federation subgraph schema)")
+    x.add_argument("--output", default="schema.graphql", help="file to write, or - for standard output")
+    x.set_defaults(func=export_schema)
+    c = sub.add_parser("check", help="validate configuration and make one cheap signed call per provider")
+    c.set_defaults(func=check)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

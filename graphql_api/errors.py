@@ -1,0 +1,58 @@
+"""Error policy for every response: each error gets a stable `extensions.code`, unexpected exceptions
+are masked (and logged with their traceback), and partial failures recorded by resolvers are added
+beside the data."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+from graphql import GraphQLError, GraphQLSyntaxError
+from strawberry.extensions import SchemaExtension
+
+from resolvers.errors import INTERNAL_SERVER_ERROR
+
+from .context import Context
+
+log = logging.getLogger("graphql_api.errors")
+
+GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+
+
+def is_expected(error: GraphQLError) -> bool:
+    """Errors written for clients: request errors, and errors raised on purpose as GraphQLError."""
+    return error.original_error is None or isinstance(error.original_error, GraphQLError)
+
+
+def classify(error: GraphQLError) -> GraphQLError:
+    """The error as the client sees it: masked when unexpected, always with a code."""
+    if not is_expected(error):
+        return GraphQLError(
+            "Internal server error", nodes=error.nodes, path=error.path,
+            extensions={"code": INTERNAL_SERVER_ERROR},
+        )
+    extensions = dict(error.extensions or {})
+    if "code" not in extensions:
+        if isinstance(error, GraphQLSyntaxError) or isinstance(error.original_error, GraphQLSyntaxError):
+            extensions["code"] = GRAPHQL_PARSE_FAILED
+        elif error.path is None:
+            extensions["code"] = GRAPHQL_VALIDATION_FAILED
+        else:
+            extensions["code"] = "BAD_USER_INPUT"  # argument coercion and other errors graphql-core raises
+        error.extensions = extensions
+    return error
+
+
+class ErrorPolicy(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is None:
+            return
+        context = self.execution_context.context
+        found = list(result.errors or [])
+        if isinstance(context, Context) and context.partial_errors:
+            found.extend(context.partial_errors)
+        if found:
+            result.errors = [classify(e) for e in found]

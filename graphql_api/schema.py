@@ -1,0 +1,147 @@
+"""The GraphQL schema: an Apollo Federation v2 subgraph with Relay nodes and connections."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable
+from typing import Annotated
+
+import strawberry
+from graphql import GraphQLError
+from strawberry import relay
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
+from strawberry.federation.schema_directives import Cost, ListSize
+from strawberry.types import ExecutionContext
+
+from providers import base
+from providers.base import ImageRecord
+from resolvers import filters, images, nodes
+
+from .context import Context
+from .errors import ErrorPolicy, is_expected
+from .types.connection import ImageConnection, ImageEdge, PageInfo
+from .types.enums import CloudProvider, to_provider
+from .types.image import Image
+from .types.inputs import ImageFilter
+from .types.location import Location
+
+log = logging.getLogger("graphql_api.schema")
+
+Info = strawberry.Info[Context, None]
+
+
+def _criteria(filter: ImageFilter | None) -> filters.Criteria:
+    if filter is None:
+        return filters.Criteria()
+    return filters.criteria_from(
+        providers=[to_provider(p) for p in filter.providers] if filter.providers is not None else None,
+        locations=filter.locations,
+        image_ids=filter.image_ids,
+        name=filter.name,
+        os_type=base.OsType[filter.os_type.name] if filter.os_type else None,
+        platform=filter.platform,
+        source=base.ImageSource[filter.source.name] if filter.source else None,
+        status=base.ImageStatus[filter.status.name] if filter.status else None,
+        architecture=filter.architecture,
+        tag_keys=filter.tag_keys,
+        tags=filter.tags,
+        zenlayer=filter.zenlayer,
+        jdcloud=filter.jdcloud,
+    )
+
+
+def _connection(page: images.ImagesPage) -> ImageConnection:
+    return ImageConnection(
+        edges=[ImageEdge(cursor=e.cursor, node=Image.from_record(e.record)) for e in page.edges],
+        page_info=PageInfo(
+            has_next_page=page.has_next_page, has_previous_page=page.has_previous_page,
+            start_cursor=page.start_cursor, end_cursor=page.end_cursor,
+        ),
+        total_count=page.total_count,
+        oldest_data_age_seconds=images.age_seconds(page.oldest_fetched_at),
+    )
+
+
+async def _image_or_none(pending: Awaitable[ImageRecord | None]) -> Image | None:
+    record = await pending
+    return Image.from_record(record) if record else None
+
+
+@strawberry.type(description="Image catalogs of Zenlayer ZEC and JD Cloud, read on demand.")
+class Query:
+    @strawberry.field(
+        description="Images across every configured provider and location, as a Relay connection. `first` "
+        "(forward) or `last` (backward), each 0..1000; with neither, the first 50. Cursors are valid only "
+        "with the filter they were issued for.",
+        directives=[
+            Cost(weight=10),
+            ListSize(slicing_arguments=["first", "last"], sized_fields=["edges", "nodes"],
+                     require_one_slicing_argument=False, assumed_size=50),
+        ],
+    )
+    async def images(
+        self,
+        info: Info,
+        filter: Annotated[ImageFilter | None, strawberry.argument(description="Which images; all if null.")] = None,
+        first: Annotated[int | None, strawberry.argument(description="Page forward: this many after `after`.")] = None,
+        after: Annotated[str | None, strawberry.argument(description="Cursor to continue after.")] = None,
+        last: Annotated[int | None, strawberry.argument(description="Page backward: this many before `before`.")] = None,
+        before: Annotated[str | None, strawberry.argument(description="Cursor to continue before.")] = None,
+    ) -> ImageConnection:
+        page = await images.list_images(
+            info.context, _criteria(filter), first=first, after=after, last=last, before=before,
+            path=info.path.as_list(),
+        )
+        return _connection(page)
+
+    @strawberry.field(description="One image by its global id; null when it no longer exists.",
+                      directives=[Cost(weight=2)])
+    async def image(self, info: Info, id: strawberry.ID) -> Image | None:
+        return await _image_or_none(nodes.resolve_image(info.context, str(id)))
+
+    @strawberry.field(description="Any object by its global id (Relay). Null when it does not exist.",
+                      directives=[Cost(weight=2)])
+    async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
+        return await _image_or_none(nodes.resolve_image(info.context, str(id)))
+
+    @strawberry.field(
+        description="Objects by global ids (Relay), in the order given, at most 100. An id that does not "
+        "exist gives null; a malformed id gives null and an error for that entry. Ids on one provider and "
+        "location are fetched with one provider call.",
+        directives=[Cost(weight=2)],
+    )
+    def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[relay.Node | None]:
+        return [_image_or_none(p) for p in nodes.resolve_nodes(info.context, [str(i) for i in ids])]  # type: ignore[misc]
+
+    @strawberry.field(description="Zenlayer zones and JD Cloud regions that images can be listed in.")
+    async def locations(
+        self, info: Info,
+        provider: Annotated[CloudProvider | None, strawberry.argument(description="Only this cloud.")] = None,
+    ) -> list[Location]:
+        selected = [to_provider(provider)] if provider else list(filters.PROVIDER_ORDER)
+        found = await images.locations_by_provider(info.context, selected, info.path.as_list())
+        return [Location.from_record(loc) for p in filters.PROVIDER_ORDER for loc in found.get(p, [])]
+
+
+class Schema(strawberry.federation.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        for error in errors:
+            if is_expected(error):
+                log.info("graphql error: %s code=%s", error.message, (error.extensions or {}).get("code"))
+            else:
+                log.error("unexpected error at %s", error.path, exc_info=error.original_error)
+
+
+def build_schema(*, max_depth: int = 12, max_aliases: int = 30) -> Schema:
+    return Schema(
+        query=Query,
+        types=[Image, ImageConnection, PageInfo],
+        extensions=[
+            lambda: QueryDepthLimiter(max_depth=max_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+            ErrorPolicy,
+        ],
+    )
+
+
+schema = build_schema()

@@ -1,0 +1,65 @@
+"""GraphQL enums. Each mirrors a normalized enum of `providers.base` member for member (a unit test
+checks it) and documents which raw provider values map to each member."""
+
+from __future__ import annotations
+
+import enum
+
+import strawberry
+
+from providers import base
+
+
+@strawberry.enum(description="The cloud an image comes from.")
+class CloudProvider(enum.Enum):
+    ZENLAYER = strawberry.enum_value("zenlayer", description="Zenlayer Elastic Compute (ZEC), API 2025-09-01.")
+    JDCLOUD = strawberry.enum_value("jdcloud", description="JD Cloud Virtual Machines (vm) and Cloud Disk (disk).")
+
+
+@strawberry.enum(description="Operating system family, normalized. The provider's own value is in `osTypeRaw`.")
+class OsType(enum.Enum):
+    LINUX = strawberry.enum_value("LINUX", description="Zenlayer `linux`, JD Cloud `linux`.")
+    WINDOWS = strawberry.enum_value("WINDOWS", description="Zenlayer `windows`, JD Cloud `windows`.")
+    BSD = strawberry.enum_value("BSD", description="Zenlayer `bsd` (FreeBSD images).")
+    ANDROID = strawberry.enum_value("ANDROID", description="Zenlayer `android`.")
+    OTHER = strawberry.enum_value("OTHER", description="Anything else, e.g. Zenlayer `any` or an undocumented value.")
+
+
+@strawberry.enum(description="Who publishes an image, normalized. The provider's own value is in `sourceRaw`.")
+class ImageSource(enum.Enum):
+    OFFICIAL = strawberry.enum_value(
+        "OFFICIAL", description="Provided by the cloud: Zenlayer `OFFICIAL`, JD Cloud `public`."
+    )
+    MARKETPLACE = strawberry.enum_value(
+        "MARKETPLACE", description="Marketplace images: Zenlayer `MARKETING`, JD Cloud `thirdparty`."
+    )
+    CUSTOM = strawberry.enum_value(
+        "CUSTOM", description="The account's own images: Zenlayer `CUSTOM`, JD Cloud `private`."
+    )
+    SHARED = strawberry.enum_value("SHARED", description="Shared with this account by another: JD Cloud `shared`.")
+    COMMUNITY = strawberry.enum_value("COMMUNITY", description="Community images: JD Cloud `community`.")
+    OTHER = strawberry.enum_value("OTHER", description="An undocumented source value; see `sourceRaw`.")
+
+
+@strawberry.enum(description="Lifecycle state, normalized. The provider's own value is in `statusRaw`.")
+class ImageStatus(enum.Enum):
+    AVAILABLE = strawberry.enum_value(
+        "AVAILABLE", description="Usable to create instances: Zenlayer `AVAILABLE`, JD Cloud `ready`."
+    )
+    CREATING = strawberry.enum_value(
+        "CREATING",
+        description="Being built, copied or synced: Zenlayer `CREATING`, `SYNCING`, `PROCESSING`; "
+        "JD Cloud `creating`, `copying`, `converting`, `pending`.",
+    )
+    UNAVAILABLE = strawberry.enum_value("UNAVAILABLE", description="Zenlayer `UNAVAILABLE`.")
+    DELETING = strawberry.enum_value("DELETING", description="Zenlayer `DELETING`, JD Cloud `deleting`.")
+    FAILED = strawberry.enum_value("FAILED", description="Zenlayer `FAILED`, JD Cloud `error*` values.")
+    OTHER = strawberry.enum_value("OTHER", description="An undocumented status; see `statusRaw`.")
+
+
+def to_provider(value: CloudProvider) -> base.ProviderName:
+    return base.ProviderName(value.value)
+
+
+def from_provider(value: base.ProviderName) -> CloudProvider:
+    return CloudProvider(value.value)

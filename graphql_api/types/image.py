@@ -1,0 +1,121 @@
+"""Image: a Relay node and an Apollo Federation entity keyed by its global `id`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+
+from providers import base
+from resolvers import nodes
+
+from .disk import Disk, Tag
+from .enums import CloudProvider, ImageSource, ImageStatus, OsType, from_provider
+
+if TYPE_CHECKING:
+    from graphql_api.context import Context
+
+
+@strawberry.federation.type(
+    keys=["id"],
+    description="A VM image of one provider in one location. `id` is a global Relay id that encodes the "
+    "provider, the location and the provider's image id; other subgraphs reference images by it.",
+)
+class Image(relay.Node):
+    node_id: relay.NodeID[str]
+    provider: CloudProvider = strawberry.field(description="The cloud the image belongs to.")
+    location: str = strawberry.field(description="Zenlayer zone id (e.g. `asia-east-1a`) or JD Cloud region id "
+                                     "(e.g. `cn-north-1`).")
+    image_id: str = strawberry.field(description="The provider's own image id (Zenlayer `imageId`, JD Cloud "
+                                     "`imageId`).")
+    name: str = strawberry.field(description="Image name (Zenlayer `imageName`, JD Cloud `name`).")
+    description: str | None = strawberry.field(description="Zenlayer `imageDescription`, JD Cloud `desc`.")
+    os_type: OsType = strawberry.field(description="Operating system family, normalized.")
+    os_type_raw: str | None = strawberry.field(description="The provider's `osType` as received.")
+    platform: str | None = strawberry.field(description="OS distribution: Zenlayer `category` (e.g. `Ubuntu`, "
+                                            "`CentOS`, `Windows`), JD Cloud `platform` (e.g. `CentOS`, `Windows "
+                                            "Server`, `Other Linux`).")
+    os_version: str | None = strawberry.field(description="Zenlayer `imageVersion` (e.g. `Server 24.04 LTS`), JD "
+                                              "Cloud `osVersion` (e.g. `8.2`).")
+    architecture: str | None = strawberry.field(description="CPU architecture, JD Cloud only: `x86_64`, `arm64` "
+                                                "(older images `i386`). Zenlayer does not report it.")
+    source: ImageSource = strawberry.field(description="Who publishes the image, normalized.")
+    source_raw: str | None = strawberry.field(description="Zenlayer `imageSource` or JD Cloud `imageSource` as "
+                                              "received.")
+    status: ImageStatus = strawberry.field(description="Lifecycle state, normalized.")
+    status_raw: str | None = strawberry.field(description="Zenlayer `imageStatus` or JD Cloud `status` as "
+                                              "received.")
+    size_gib: float | None = strawberry.field(description="Image size in GiB: Zenlayer `imageSize` (GiB), JD "
+                                              "Cloud `sizeMB` / 1024.")
+    min_disk_size_gib: int | None = strawberry.field(description="Smallest system disk in GiB: Zenlayer "
+                                                     "`minDiskSize`, JD Cloud `systemDiskSizeGB`.")
+    created_at: datetime | None = strawberry.field(description="Creation time (JD Cloud `createTime`, read as "
+                                                   "China time, UTC+8). Zenlayer does not report it.")
+    nic_network_types: list[str] = strawberry.field(description="Zenlayer `nicNetworkType`: NIC modes the image "
+                                                    "supports (e.g. `virtio`, `vf`). Empty for JD Cloud.")
+    root_device_type: str | None = strawberry.field(description="JD Cloud `rootDeviceType`: `localDisk` or "
+                                                    "`cloudDisk`.")
+    launch_permission: str | None = strawberry.field(description="JD Cloud `launchPermission`: `all`, "
+                                                     "`specifiedUsers` or `ownerOnly`.")
+    offline: bool | None = strawberry.field(description="JD Cloud `offline`: true when an official or marketplace "
+                                            "image has been taken offline.")
+    boot_mode: str | None = strawberry.field(description="JD Cloud boot mode: `bios` or `uefi` (from `bootMode`, "
+                                             "or `uefiSupport`).")
+    progress: int | None = strawberry.field(description="JD Cloud `progress`: percent done while an image is copied "
+                                            "or converted.")
+    system_disk: Disk | None = strawberry.field(description="JD Cloud system disk definition.")
+    data_disks: list[Disk] = strawberry.field(description="JD Cloud data disk definitions.")
+    tags: list[Tag] = strawberry.field(description="Zenlayer tags (any shape the API sends, normalized to a list). "
+                                       "JD Cloud images have no tags.")
+    raw: JSON = strawberry.field(description="The provider's record exactly as received, for fields not modelled "
+                                 "here.")
+
+    @classmethod
+    def from_record(cls, record: base.ImageRecord) -> Image:
+        return cls(
+            node_id=nodes.image_node_id(record.provider, record.location, record.image_id),
+            provider=from_provider(record.provider),
+            location=record.location,
+            image_id=record.image_id,
+            name=record.name,
+            description=record.description,
+            os_type=OsType[record.os_type.name],
+            os_type_raw=record.os_type_raw,
+            platform=record.platform,
+            os_version=record.os_version,
+            architecture=record.architecture,
+            source=ImageSource[record.source.name],
+            source_raw=record.source_raw,
+            status=ImageStatus[record.status.name],
+            status_raw=record.status_raw,
+            size_gib=record.size_gib,
+            min_disk_size_gib=record.min_disk_size_gib,
+            created_at=record.created_at,
+            nic_network_types=list(record.nic_network_types),
+            root_device_type=record.root_device_type,
+            launch_permission=record.launch_permission,
+            offline=record.offline,
+            boot_mode=record.boot_mode,
+            progress=record.progress,
+            system_disk=Disk.from_record(record.system_disk) if record.system_disk else None,
+            data_disks=[Disk.from_record(d) for d in record.data_disks],
+            tags=[Tag.from_record(t) for t in record.tags],
+            raw=dict(record.raw),
+        )
+
+    @classmethod
+    async def resolve_reference(cls, info: strawberry.Info[Context, None], id: strawberry.ID) -> Image | None:
+        record = await nodes.resolve_image(info.context, str(id))
+        return cls.from_record(record) if record else None
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[Image | None]:
+        records = await nodes.load_images_by_node_id(info.context, list(node_ids))
+        return [cls.from_record(r) if r else None for r in records]
+

@@ -1,0 +1,27 @@
+"""Location: a Zenlayer zone or a JD Cloud region."""
+
+from __future__ import annotations
+
+import strawberry
+
+from providers import base
+
+from .enums import CloudProvider, from_provider
+
+
+@strawberry.type(description="A place images live: a Zenlayer zone (DescribeZones) or a configured JD Cloud region.")
+class Location:
+    provider: CloudProvider = strawberry.field(description="The cloud of this location.")
+    id: str = strawberry.field(description="Zenlayer `zoneId` (e.g. `asia-east-1a`) or JD Cloud `regionId` "
+                               "(e.g. `cn-north-1`). Use it in `ImageFilter.locations`.")
+    name: str | None = strawberry.field(description="Zenlayer `zoneName`. JD Cloud has no region names in its API.")
+    region_id: str | None = strawberry.field(description="Zenlayer `regionId` the zone belongs to.")
+    city_name: str | None = strawberry.field(description="Zenlayer `cityName`.")
+    country_code: str | None = strawberry.field(description="Zenlayer `countryCode` (ISO 3166-1 alpha-2).")
+
+    @classmethod
+    def from_record(cls, location: base.Location) -> Location:
+        return cls(
+            provider=from_provider(location.provider), id=location.id, name=location.name,
+            region_id=location.region_id, city_name=location.city_name, country_code=location.country_code,
+        )
