@@ -16,6 +16,12 @@ from pathlib import Path
 from typing import Any
 
 
+JDCLOUD_VM_ENDPOINT = "https://vm.jdcloud-api.com"
+JDCLOUD_DISK_ENDPOINT = "https://disk.jdcloud-api.com"
+# JD Cloud has no region listing API; these are the regions its Terraform provider knows.
+JDCLOUD_REGIONS = ("cn-north-1", "cn-east-1", "cn-east-2", "cn-south-1")
+
+
 class SettingsError(ValueError):
     """A setting is missing, malformed or contradicts another; the message names the variable."""
 
@@ -54,9 +60,9 @@ class ZenlayerSettings:
 class JdcloudSettings:
     access_key: str | None = None
     secret_key: Secret | None = None
-    vm_endpoint: str = "https://vm.jdcloud-api.com"
-    disk_endpoint: str = "https://disk.jdcloud-api.com"
-    regions: tuple[str, ...] = ("cn-north-1", "cn-east-1", "cn-east-2", "cn-south-1")
+    vm_endpoint: str = JDCLOUD_VM_ENDPOINT
+    disk_endpoint: str = JDCLOUD_DISK_ENDPOINT
+    regions: tuple[str, ...] = JDCLOUD_REGIONS
     rate_limit: float | None = None
 
     @property
@@ -167,9 +173,9 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
     jdcloud = JdcloudSettings(
         access_key=opt("JDCLOUD_ACCESS_KEY"),
         secret_key=secret("JDCLOUD_SECRET_KEY"),
-        vm_endpoint=str(opt("JDCLOUD_VM_ENDPOINT") or JdcloudSettings.vm_endpoint),
-        disk_endpoint=str(opt("JDCLOUD_DISK_ENDPOINT") or JdcloudSettings.disk_endpoint),
-        regions=_csv(opt("JDCLOUD_REGIONS")) or JdcloudSettings.regions,
+        vm_endpoint=str(opt("JDCLOUD_VM_ENDPOINT") or JDCLOUD_VM_ENDPOINT),
+        disk_endpoint=str(opt("JDCLOUD_DISK_ENDPOINT") or JDCLOUD_DISK_ENDPOINT),
+        regions=_csv(opt("JDCLOUD_REGIONS")) or JDCLOUD_REGIONS,
         rate_limit=_number("CIG_JDCLOUD_RATE_LIMIT", opt("CIG_JDCLOUD_RATE_LIMIT"), float, 0.001)
         if opt("CIG_JDCLOUD_RATE_LIMIT") is not None else None,
     )

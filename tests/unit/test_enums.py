@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+import pytest
+
+from graphql_api.types import enums
+from providers import base
+
+
+@pytest.mark.parametrize(
+    ("graphql_enum", "provider_enum"),
+    [(enums.OsType, base.OsType), (enums.ImageSource, base.ImageSource), (enums.ImageStatus, base.ImageStatus),
+     (enums.CloudProvider, base.ProviderName)],
+)
+def test_graphql_enums_mirror_the_normalized_enums(graphql_enum: type, provider_enum: type) -> None:
+    assert [m.name for m in graphql_enum] == [m.name for m in provider_enum]  # type: ignore[attr-defined]
+
+
+def test_every_graphql_enum_value_is_documented() -> None:
+    from graphql_api.schema import schema
+
+    for name in ("OsType", "ImageSource", "ImageStatus", "CloudProvider"):
+        graphql_type = schema._schema.type_map[name]
+        assert graphql_type.description
+        assert all(value.description for value in graphql_type.values.values()), name  # type: ignore[attr-defined]

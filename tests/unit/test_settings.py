@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from graphql_api.settings import SettingsError, load
+
+
+def test_no_credentials_means_demo_mode_with_documented_defaults() -> None:
+    settings = load({})
+    assert settings.demo_mode
+    assert settings.zenlayer.base_url == "https://console.zenlayer.com"
+    assert settings.jdcloud.vm_endpoint == "https://vm.jdcloud-api.com"
+    assert settings.cache_url == "memory://" and settings.cache_ttl == 300
+
+
+def test_provider_variables_and_secret_masking() -> None:
+    settings = load({
+        "ZENLAYERCLOUD_ACCESS_KEY_ID": "id", "ZENLAYERCLOUD_ACCESS_KEY_PASSWORD": "s3cret-password",
+        "ZENLAYERCLOUD_ZONES": "asia-east-1a, na-west-1a", "JDCLOUD_REGIONS": "cn-north-1",
+        "CIG_API_KEYS": "k1,k2",
+    })
+    assert not settings.demo_mode
+    assert settings.zenlayer.zones == ("asia-east-1a", "na-west-1a")
+    assert settings.jdcloud.regions == ("cn-north-1",)
+    assert not settings.jdcloud.configured
+    assert "s3cret-password" not in repr(settings) and "k1" not in repr(settings)
+
+
+def test_toml_file_with_environment_winning(tmp_path: Path) -> None:
+    config = tmp_path / "cig.toml"
+    config.write_text('[jdcloud]\naccess_key = "ak"\nsecret_key = "sk"\nregions = ["cn-east-2"]\n'
+                      '[cig]\ncache_ttl = 60\n')
+    settings = load({"CIG_CONFIG": str(config), "CIG_CACHE_TTL": "30"})
+    assert settings.jdcloud.configured and settings.jdcloud.regions == ("cn-east-2",)
+    assert settings.cache_ttl == 30
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"ZENLAYERCLOUD_ACCESS_KEY_ID": "id"}, "ZENLAYERCLOUD_ACCESS_KEY_PASSWORD"),
+        ({"JDCLOUD_SECRET_KEY": "sk"}, "JDCLOUD_ACCESS_KEY"),
+        ({"CIG_CACHE_TTL": "soon"}, "CIG_CACHE_TTL"),
+        ({"CIG_MAX_PAGE_SIZE": "0"}, "CIG_MAX_PAGE_SIZE"),
+        ({"CIG_CACHE_URL": "memcached://x"}, "CIG_CACHE_URL"),
+        ({"ZENLAYERCLOUD_SCHEME": "ftp"}, "ZENLAYERCLOUD_SCHEME"),
+        ({"CIG_GRAPHIQL": "maybe"}, "CIG_GRAPHIQL"),
+        ({"CIG_CONFIG": "/nonexistent/cig.toml"}, "CIG_CONFIG"),
+    ],
+)
+def test_bad_settings_name_the_variable(env: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        load(env)
+
+
+def test_a_redis_password_never_appears_in_the_error() -> None:
+    with pytest.raises(SettingsError) as info:
+        load({"CIG_CACHE_URL": "rediss://user:hunter2@cache:6379/0"})
+    assert "hunter2" not in str(info.value)
