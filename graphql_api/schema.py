@@ -83,9 +83,9 @@ class Query:
         self,
         info: Info,
         filter: Annotated[ImageFilter | None, strawberry.argument(description="Which images; all if null.")] = None,
-        first: Annotated[int | None, strawberry.argument(description="Page forward: this many after `after`.")] = None,
+        first: Annotated[int | None, strawberry.argument(description="Page forward: N items after `after`.")] = None,
         after: Annotated[str | None, strawberry.argument(description="Cursor to continue after.")] = None,
-        last: Annotated[int | None, strawberry.argument(description="Page backward: this many before `before`.")] = None,
+        last: Annotated[int | None, strawberry.argument(description="Page backward: N items before `before`.")] = None,
         before: Annotated[str | None, strawberry.argument(description="Cursor to continue before.")] = None,
     ) -> ImageConnection:
         page = await images.list_images(

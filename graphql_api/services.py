@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 import aiohttp
 from aiocache import Cache
 from aiocache.serializers import PickleSerializer
-
-from providers.base import ImageCatalog, ProviderName
-from providers.cache import CachedCatalog
-from providers.http import CallPolicy, RateLimiter, Transport
 from providers.jdcloud.client import JdcloudClient
 from providers.jdcloud.signing import JdcloudCredentials
 from providers.zenlayer.client import ZenlayerClient
 from providers.zenlayer.signing import ZenlayerCredentials, ZenlayerToken
+
+from providers.base import ImageCatalog, ProviderName
+from providers.cache import CachedCatalog
+from providers.http import CallPolicy, RateLimiter, Transport
 from resolvers.loaders import Limits
 
 from . import demo
@@ -80,7 +80,9 @@ async def running(settings: Settings, metrics: Metrics | None = None) -> AsyncIt
         if z.configured:
             zen_credentials: ZenlayerCredentials | ZenlayerToken = (
                 ZenlayerToken(z.access_token.value) if z.access_token
-                else ZenlayerCredentials(z.access_key_id or "", z.access_key_password.value if z.access_key_password else "")
+                else ZenlayerCredentials(
+                    z.access_key_id or "", z.access_key_password.value if z.access_key_password else ""
+                )
             )
             clients.append(ZenlayerClient(
                 transport, zen_credentials, z.base_url, zones=z.zones, limiter=_limiter(z.rate_limit)

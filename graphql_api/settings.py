@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-
 JDCLOUD_VM_ENDPOINT = "https://vm.jdcloud-api.com"
 JDCLOUD_DISK_ENDPOINT = "https://disk.jdcloud-api.com"
 # JD Cloud has no region listing API; these are the regions its Terraform provider knows.

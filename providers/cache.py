@@ -115,7 +115,7 @@ class CachedCatalog:
         self._count(action, hit=False)
         pending = self._in_flight.get(key)
         if pending is not None:
-            return await asyncio.shield(pending)  # type: ignore[no-any-return]
+            return await asyncio.shield(pending)
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._in_flight[key] = future
         try:

@@ -149,14 +149,13 @@ def install(
             return error_response(503, "error", "Service temporarily unavailable")
         if fault == "malformed":
             return web.Response(status=200, body=b'{"requestId": "T-broken", "respo', content_type="application/json")
-        response = await handler(request)
+        answer = await handler(request)
         oversize = faults.oversize_bytes if fault != "oversize" else 1
-        if oversize and isinstance(response, web.Response) and response.status == 200 and response.body:
-            body = bytes(response.body)  # type: ignore[arg-type]
-            document = json.loads(body)
+        if oversize and isinstance(answer, web.Response) and answer.status == 200 and answer.body:
+            document = json.loads(bytes(answer.body))  # type: ignore[arg-type]
             document["padding"] = "x" * (oversize + 1)
-            response.body = json.dumps(document).encode()
-        return response
+            answer.body = json.dumps(document).encode()
+        return answer
 
     app.middlewares.append(emulate)
 

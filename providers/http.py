@@ -126,8 +126,8 @@ class Transport:
         if isinstance(error, ThrottledError) and error.retry_after is not None:
             if error.retry_after > self.policy.max_retry_after_seconds:
                 return None
-            return error.retry_after
-        ceiling = min(self.policy.backoff_max_seconds, self.policy.backoff_base_seconds * 2 ** (attempt - 1))
+            return float(error.retry_after)
+        ceiling = min(self.policy.backoff_max_seconds, self.policy.backoff_base_seconds * 2.0 ** (attempt - 1))
         return ceiling / 2 + self.jitter() * ceiling / 2  # "equal jitter": never zero, never above ceiling
 
     async def call(
@@ -172,47 +172,45 @@ class Transport:
         started: float, attempt: int,
     ) -> None:
         if self.observe is not None:
-            self.observe(CallOutcome(provider, action, location, outcome, status, time.perf_counter() - started, attempt))
+            elapsed = time.perf_counter() - started
+            self.observe(CallOutcome(provider, action, location, outcome, status, elapsed, attempt))
 
     async def _send(self, request: HttpRequest, *, provider: str, action: str, location: str | None) -> HttpResponse:
         timeout = aiohttp.ClientTimeout(
             total=self.policy.timeout_seconds, sock_connect=self.policy.connect_timeout_seconds
         )
-        where = {"provider": provider, "action": action, "location": location}
+        def unavailable(code: str, message: str, status: int | None = None) -> UnavailableError:
+            return UnavailableError(
+                provider=provider, action=action, location=location, status=status, code=code, message=message
+            )
+
         try:
             async with self.session.request(
                 request.method, request.url, headers=dict(request.headers), data=request.body or None,
                 timeout=timeout, allow_redirects=False,
             ) as response:
-                body = await self._read_capped(response, where)
+                body = await self._read_capped(response, unavailable)
                 return HttpResponse(response.status, dict(response.headers), body)
         except TimeoutError as exc:
-            raise UnavailableError(
-                **where, code="TIMEOUT", message=f"no answer within {self.policy.timeout_seconds:g}s"
-            ) from exc
+            raise unavailable("TIMEOUT", f"no answer within {self.policy.timeout_seconds:g}s") from exc
         except aiohttp.ClientError as exc:
             host = urlsplit(request.url).netloc
-            raise UnavailableError(
-                **where, code="NETWORK_ERROR", message=f"{type(exc).__name__} talking to {host}"
-            ) from exc
+            raise unavailable("NETWORK_ERROR", f"{type(exc).__name__} talking to {host}") from exc
 
-    async def _read_capped(self, response: aiohttp.ClientResponse, where: dict[str, str | None]) -> bytes:
+    async def _read_capped(
+        self, response: aiohttp.ClientResponse, unavailable: Callable[[str, str, int | None], UnavailableError]
+    ) -> bytes:
         cap = self.policy.max_response_bytes
         declared = response.content_length
         if declared is not None and declared > cap:
-            raise UnavailableError(
-                **where, status=response.status, code="RESPONSE_TOO_LARGE",
-                message=f"response of {declared} bytes exceeds the {cap}-byte cap",
-            )
+            raise unavailable("RESPONSE_TOO_LARGE", f"response of {declared} bytes exceeds the {cap}-byte cap",
+                              response.status)
         chunks: list[bytes] = []
         size = 0
         async for chunk in response.content.iter_chunked(64 * 1024):
             size += len(chunk)
             if size > cap:
-                raise UnavailableError(
-                    **where, status=response.status, code="RESPONSE_TOO_LARGE",
-                    message=f"response exceeds the {cap}-byte cap",
-                )
+                raise unavailable("RESPONSE_TOO_LARGE", f"response exceeds the {cap}-byte cap", response.status)
             chunks.append(chunk)
         return b"".join(chunks)
 

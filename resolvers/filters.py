@@ -274,11 +274,9 @@ def jdcloud_sources(criteria: Criteria, locations: Iterable[Location]) -> list[S
         residual.append(_equals("os_type", criteria.os_type))  # describeImages has no osType parameter
     if params.impossible:
         return []
-    partitions: Sequence[str | None]
-    if "imageSource" in params.values or "ids" in params.values:
-        partitions = [None]  # one listing: the source is given, or ids make it optional
-    else:
-        partitions = JD_IMAGE_SOURCES
+    # One listing when the source is given or ids make it optional; otherwise one per image source.
+    single = "imageSource" in params.values or "ids" in params.values
+    partitions: Sequence[str | None] = [None] if single else JD_IMAGE_SOURCES
     return [
         Source(
             ProviderName.JDCLOUD, loc.id,

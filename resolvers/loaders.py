@@ -85,7 +85,7 @@ class ImageByKeyLoader(DataLoader[ImageKey, ImageRecord | None]):
         self.catalogs = catalogs
         super().__init__(load_fn=self._load)
 
-    async def _load(self, keys: list[ImageKey]) -> list[ImageRecord | None | BaseException]:
+    async def _load(self, keys: list[ImageKey]) -> list[ImageRecord | BaseException | None]:
         groups: dict[tuple[ProviderName, str], list[str]] = defaultdict(list)
         for key in keys:
             if key.provider in self.catalogs and key.image_id not in groups[(key.provider, key.location)]:
@@ -97,7 +97,7 @@ class ImageByKeyLoader(DataLoader[ImageKey, ImageRecord | None]):
         found: dict[tuple[ProviderName, str], dict[str, ImageRecord] | BaseException] = {}
         for (group, _ids), result in zip(batches, results, strict=True):
             found[group] = result if isinstance(result, BaseException) else {r.image_id: r for r in result}
-        out: list[ImageRecord | None | BaseException] = []
+        out: list[ImageRecord | BaseException | None] = []
         for key in keys:
             batch = found.get((key.provider, key.location))
             out.append(batch if isinstance(batch, BaseException) else (batch or {}).get(key.image_id))

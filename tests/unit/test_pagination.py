@@ -70,7 +70,9 @@ def test_argument_validation() -> None:
         ({"first": 10}, 0, (0, 0)),
     ],
 )
-def test_window_follows_relay_apply_cursors_to_edges(kwargs: dict[str, int], total: int, window: tuple[int, int]) -> None:
+def test_window_follows_relay_apply_cursors_to_edges(
+    kwargs: dict[str, int], total: int, window: tuple[int, int]
+) -> None:
     assert args(**kwargs).window(total) == window
 
 
