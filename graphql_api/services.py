@@ -94,10 +94,12 @@ async def running(settings: Settings, metrics: Metrics | None = None) -> AsyncIt
                 vm_endpoint=j.vm_endpoint, disk_endpoint=j.disk_endpoint, regions=j.regions,
                 limiter=_limiter(j.rate_limit),
             ))
-        cache = _cache(settings)
-        stack.push_async_callback(cache.close)
-        catalogs: dict[ProviderName, ImageCatalog] = {
-            c.provider: CachedCatalog(c, cache, ttl=settings.cache_ttl, on_lookup=metrics.observe_cache)
-            for c in clients
-        }
+        catalogs: dict[ProviderName, ImageCatalog] = {c.provider: c for c in clients}
+        if settings.cache_ttl > 0:
+            cache = _cache(settings)
+            stack.push_async_callback(cache.close)
+            catalogs = {
+                p: CachedCatalog(c, cache, ttl=settings.cache_ttl, on_lookup=metrics.observe_cache)
+                for p, c in catalogs.items()
+            }
         yield Services(settings, catalogs, limits_from(settings), metrics, demo_urls)
