@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -100,7 +100,8 @@ async def serve_asgi(app: Any) -> AsyncIterator[str]:
 
 
 @asynccontextmanager
-async def running_stack(**overrides: Any) -> AsyncIterator[Stack]:
+async def running_stack(adjust: Callable[[Settings], Settings] | None = None, **overrides: Any) -> AsyncIterator[Stack]:
+    """`overrides` replace Settings fields; `adjust` may rewrite the finished settings (e.g. credentials)."""
     async with AsyncExitStack() as stack:
         emulated: dict[str, Emulated] = {}
         for name, module in (("zenlayer", zen_emulator), ("jdcloud", jd_emulator)):
@@ -108,6 +109,8 @@ async def running_stack(**overrides: Any) -> AsyncIterator[Stack]:
             url = await stack.enter_async_context(serve(module.create_app(faults=faults, counter=counter)))
             emulated[name] = Emulated(url, faults, counter)
         settings = stack_settings(emulated["zenlayer"].url, emulated["jdcloud"].url, **overrides)
+        if adjust is not None:
+            settings = adjust(settings)
         url = await stack.enter_async_context(serve_asgi(create_app(settings)))
         session = await stack.enter_async_context(aiohttp.ClientSession())
         yield Stack(url, emulated["zenlayer"], emulated["jdcloud"], session)

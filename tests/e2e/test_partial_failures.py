@@ -1,0 +1,61 @@
+"""When one provider or location fails, the others' data still comes back beside an error entry."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from graphql_api.settings import Secret, Settings
+
+from .harness import Stack, running_stack
+from .queries import PAGE, codes
+
+
+async def test_a_failing_provider_leaves_the_others_data_and_an_error_entry(stack: Stack) -> None:
+    stack.jdcloud.faults.error_rate = 1.0
+    body = await stack.graphql(PAGE, {"first": 1000})
+    images = body["data"]["images"]
+    assert images["totalCount"] > 0
+    assert {e["node"]["provider"] for e in images["edges"]} == {"ZENLAYER"}
+    assert set(codes(body)) == {"UPSTREAM_UNAVAILABLE"}
+    for error in body["errors"]:
+        assert error["path"] == ["images"]
+        assert error["extensions"]["provider"] == "JDCLOUD"
+        assert error["extensions"]["location"]
+        assert error["extensions"]["requestId"]
+        assert error["extensions"]["upstreamStatus"] == 503
+    listed = await stack.graphql("{ locations(provider: JDCLOUD) { id } }")
+    regions = {loc["id"] for loc in listed["data"]["locations"]}
+    assert {e["extensions"]["location"] for e in body["errors"]} == regions  # every region reported
+
+
+async def test_throttling_surfaces_after_retries_and_recovers(stack: Stack) -> None:
+    stack.zenlayer.faults.throttle_rate = 1.0
+    stack.zenlayer.faults.retry_after_seconds = 0.01
+    body = await stack.graphql(PAGE, {"first": 5, "filter": {"providers": ["ZENLAYER"]}})
+    assert codes(body) == ["UPSTREAM_THROTTLED"]
+    assert body["errors"][0]["extensions"]["upstreamStatus"] == 429
+    stack.zenlayer.faults.throttle_rate = 0.0
+    body = await stack.graphql(PAGE, {"first": 5, "filter": {"providers": ["ZENLAYER"]}})
+    assert "errors" not in body and len(body["data"]["images"]["edges"]) == 5
+
+
+async def test_one_retry_hides_a_single_throttle(stack: Stack) -> None:
+    await stack.graphql("{ locations { id } }")
+    stack.zenlayer.faults.retry_after_seconds = 0.01
+    stack.zenlayer.faults.queue("throttle")
+    body = await stack.graphql(PAGE, {"first": 5, "filter": {"locations": ["asia-east-1a"]}})
+    assert "errors" not in body and len(body["data"]["images"]["edges"]) == 5
+
+
+async def test_wrong_credentials_are_an_operator_problem_not_a_crash() -> None:
+    def wrong_jd_secret(settings: Settings) -> Settings:
+        return dataclasses.replace(settings, jdcloud=dataclasses.replace(settings.jdcloud, secret_key=Secret("nope")))
+
+    async with running_stack(adjust=wrong_jd_secret) as stack:
+        body = await stack.graphql(PAGE, {"first": 3})
+        assert set(codes(body)) == {"UPSTREAM_AUTH_FAILED"}
+        assert "nope" not in str(body)
+        assert len(body["data"]["images"]["edges"]) == 3  # Zenlayer still answers
+        async with stack.session.get(stack.url + "/readyz") as response:
+            ready = await response.json()
+        assert response.status == 200 and ready["status"] == "degraded"
