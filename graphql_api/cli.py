@@ -50,10 +50,9 @@ def emulate(args: argparse.Namespace) -> int:
     settings = _settings()
     _configure_logging(settings.log_level)
     if args.provider == "zenlayer":
+        from providers.zenlayer import emulator as zen_emulator
         from providers.zenlayer.signing import DEMO_CREDENTIALS as ZEN_DEMO
         from providers.zenlayer.signing import ZenlayerCredentials
-
-        from providers.zenlayer import emulator as zen_emulator
 
         z = settings.zenlayer
         credentials = (
@@ -64,10 +63,9 @@ def emulate(args: argparse.Namespace) -> int:
                  args.host, args.port, credentials.access_key_id)
         zen_emulator.run(args.host, args.port, credentials)
     else:
+        from providers.jdcloud import emulator as jd_emulator
         from providers.jdcloud.signing import DEMO_CREDENTIALS as JD_DEMO
         from providers.jdcloud.signing import JdcloudCredentials
-
-        from providers.jdcloud import emulator as jd_emulator
 
         j = settings.jdcloud
         jd_credentials = (

@@ -12,12 +12,12 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from providers.catalog.jdcloud import default_catalog as jdcloud_catalog
-from providers.jdcloud.signing import DEMO_CREDENTIALS as JD_DEMO
-from providers.zenlayer.signing import DEMO_CREDENTIALS as ZEN_DEMO
 
+from providers.catalog.jdcloud import default_catalog as jdcloud_catalog
 from providers.jdcloud import emulator as jdcloud_emulator
+from providers.jdcloud.signing import DEMO_CREDENTIALS as JD_DEMO
 from providers.zenlayer import emulator as zenlayer_emulator
+from providers.zenlayer.signing import DEMO_CREDENTIALS as ZEN_DEMO
 
 from .settings import JdcloudSettings, Secret, Settings, ZenlayerSettings
 

@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 import aiohttp
 from aiocache import Cache
 from aiocache.serializers import PickleSerializer
-from providers.jdcloud.client import JdcloudClient
-from providers.jdcloud.signing import JdcloudCredentials
-from providers.zenlayer.client import ZenlayerClient
-from providers.zenlayer.signing import ZenlayerCredentials, ZenlayerToken
 
 from providers.base import ImageCatalog, ProviderName
 from providers.cache import CachedCatalog
 from providers.http import CallPolicy, RateLimiter, Transport
+from providers.jdcloud.client import JdcloudClient
+from providers.jdcloud.signing import JdcloudCredentials
+from providers.zenlayer.client import ZenlayerClient
+from providers.zenlayer.signing import ZenlayerCredentials, ZenlayerToken
 from resolvers.loaders import Limits
 
 from . import demo

@@ -125,7 +125,17 @@ class RequestScope:
         self.pages = ImagePageLoader(self.catalogs)
         self.images = ImageByKeyLoader(self.catalogs)
         self.locations = LocationsByProviderLoader(self.catalogs)
+        self._reported: set[tuple[object, ...]] = set()
 
     def report(self, error: GraphQLError) -> None:
-        """Record an error for a part that failed while the rest of the answer is still delivered."""
-        self.partial_errors.append(error)
+        """Record an error for a part that failed while the rest of the answer is still delivered.
+
+        One entry per field, location and code: a region whose five image sources all fail the same
+        way is one error, not five.
+        """
+        extensions = error.extensions or {}
+        identity = (tuple(error.path or ()), extensions.get("code"), extensions.get("provider"),
+                    extensions.get("location"))
+        if identity not in self._reported:
+            self._reported.add(identity)
+            self.partial_errors.append(error)

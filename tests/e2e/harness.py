@@ -17,15 +17,15 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import uvicorn
-from providers.catalog.jdcloud import default_catalog as jdcloud_catalog
-from providers.jdcloud.signing import DEMO_CREDENTIALS as JD_DEMO
-from providers.zenlayer.signing import DEMO_CREDENTIALS as ZEN_DEMO
 
 from graphql_api.app import create_app
 from graphql_api.settings import JdcloudSettings, Secret, Settings, ZenlayerSettings
+from providers.catalog.jdcloud import default_catalog as jdcloud_catalog
 from providers.emulation import CallCounter, Faults
 from providers.jdcloud import emulator as jd_emulator
+from providers.jdcloud.signing import DEMO_CREDENTIALS as JD_DEMO
 from providers.zenlayer import emulator as zen_emulator
+from providers.zenlayer.signing import DEMO_CREDENTIALS as ZEN_DEMO
 from tests.support import serve
 
 

@@ -1,0 +1,58 @@
+"""The cross-request cache on a real Redis: shared by service instances, keyed without secrets."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+
+import pytest
+import redis.asyncio as redis
+
+from providers.jdcloud.signing import DEMO_CREDENTIALS as JD_DEMO
+from providers.zenlayer.signing import DEMO_CREDENTIALS as ZEN_DEMO
+from tests.support import require_or_skip
+
+from .harness import running_stack
+from .queries import page
+
+REDIS_URL = os.environ.get("CIG_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture
+async def redis_db() -> AsyncIterator[redis.Redis]:
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        await asyncio.wait_for(client.ping(), 2)
+    except (OSError, redis.ConnectionError, TimeoutError):
+        await client.aclose()
+        require_or_skip(False, f"no Redis at {REDIS_URL}")
+    await client.flushdb()
+    yield client
+    await client.flushdb()
+    await client.aclose()
+
+
+async def test_two_service_instances_share_answers_through_redis(redis_db: redis.Redis) -> None:
+    query = {"filter": {"locations": ["asia-east-1a", "cn-north-1"]}, "first": 30}
+    async with running_stack(cache_url=REDIS_URL) as first:
+        expected = await page(first, **query)
+        assert first.calls > 0
+    async with running_stack(cache_url=REDIS_URL) as second:  # a new process-equivalent, same Redis
+        assert await page(second, **query) == {**expected}
+        assert second.calls == 0  # every provider answer came from Redis
+    keys = [key.decode() for key in await redis_db.keys("*")]
+    assert keys and all(key.startswith("cig:v1:") for key in keys)
+    secrets = (ZEN_DEMO.access_key_password, JD_DEMO.secret_key, ZEN_DEMO.access_key_id, JD_DEMO.access_key)
+    assert not [key for key in keys if any(secret in key for secret in secrets)]
+
+
+async def test_a_redis_outage_degrades_to_uncached_answers() -> None:
+    async with running_stack(cache_url="redis://127.0.0.1:1/0") as stack:  # nothing listens on port 1
+        result = await page(stack, first=5)
+        assert len(result["edges"]) == 5
+        calls = stack.calls
+        await page(stack, first=5)
+        assert stack.calls == 2 * calls  # nothing cached, nothing failed
