@@ -1,0 +1,378 @@
+"""Zenlayer ZEC wire formats: request bodies, response envelopes, and tolerant record readers.
+
+Shared by the client and the emulator, so both agree on the bytes that are signed and on the
+envelopes: success `{"requestId", "response": {"requestId", ...}}`, error `{"requestId", "code",
+"message"}` with a 4xx/5xx status.
+
+Error codes map onto the error tree of `providers.errors` (first match wins):
+
+    429, or code REQUEST_LIMIT_EXCEEDED (any status)           -> ThrottledError (retry_after)
+    5xx, SERVICE_TEMPORARY_UNAVAILABLE, INTERNAL_SERVER_ERROR,
+        REQUEST_TIMED_OUT, a body that is not an envelope      -> UnavailableError
+    404, or a code containing NOT_FOUND (also Invalid.Zone.Not.Found)  -> NotFoundError
+    401/403, or an authentication-looking code                 -> AuthFailedError
+    any other status >= 400                                    -> BadRequestError
+
+Codes come as UPPER_SNAKE or dotted (older `vm` service); like the Terraform provider we also compare
+the part before the first dot. The auth code names are not documented, hence the substring markers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from ..base import (
+    ImagePage,
+    ImageRecord,
+    ImageSource,
+    ImageStatus,
+    Location,
+    OsType,
+    ProviderName,
+    Tag,
+    VolumePage,
+    VolumeRecord,
+)
+from ..errors import (
+    AuthFailedError,
+    BadRequestError,
+    NotFoundError,
+    ProviderError,
+    ThrottledError,
+    UnavailableError,
+)
+from ..http import HttpResponse, parse_retry_after
+
+log = logging.getLogger("providers.zenlayer")
+
+PROVIDER = ProviderName.ZENLAYER.value
+MAX_PAGE_SIZE = 1000
+MAX_TAG_FILTERS = 20
+
+THROTTLED_CODES = frozenset({"REQUEST_LIMIT_EXCEEDED"})
+UNAVAILABLE_CODES = frozenset({"SERVICE_TEMPORARY_UNAVAILABLE", "INTERNAL_SERVER_ERROR", "REQUEST_TIMED_OUT"})
+AUTH_MARKERS = ("AUTH", "SIGNATURE", "CREDENTIAL", "ACCESS_KEY", "TOKEN", "PERMISSION", "FORBIDDEN")
+MALFORMED = "MALFORMED_RESPONSE"  # our code for an answer that is not a Zenlayer envelope
+
+
+# --- requests ---------------------------------------------------------------------------------------
+
+
+def _drop_none(value: Any) -> Any:
+    """The SDK's AbstractModel.serialize: None fields are left out, at every level."""
+    if isinstance(value, Mapping):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_drop_none(v) for v in value]
+    return value
+
+
+def serialize_request(params: Mapping[str, Any]) -> bytes:
+    """The body exactly as the Python SDK sends it: json.dumps defaults (", " and ": ", ASCII-escaped)."""
+    return json.dumps(_drop_none(params)).encode("ascii")
+
+
+# --- envelopes and errors ---------------------------------------------------------------------------
+
+
+def _code_forms(code: str) -> tuple[str, ...]:
+    """The code as sent, the part before its first dot, and the dotted form spelled UPPER_SNAKE."""
+    return code, code.split(".", 1)[0], code.replace(".", "_").upper()
+
+
+def error_class(status: int | None, code: str | None) -> type[ProviderError]:
+    forms = _code_forms(code) if code else ()
+    if status == 429 or any(f in THROTTLED_CODES for f in forms):
+        return ThrottledError
+    if (status is not None and status >= 500) or any(f in UNAVAILABLE_CODES for f in forms):
+        return UnavailableError
+    if status == 404 or any("NOT_FOUND" in f for f in forms):
+        return NotFoundError
+    if status in (401, 403) or (code and any(marker in forms[-1] for marker in AUTH_MARKERS)):
+        return AuthFailedError
+    return BadRequestError
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    wanted = name.lower()
+    return next((v for k, v in headers.items() if k.lower() == wanted), None)
+
+
+def make_error(
+    response: HttpResponse, *, action: str, code: str | None, message: str, request_id: str | None,
+    cls: type[ProviderError] | None = None,
+) -> ProviderError:
+    cls = cls or error_class(response.status, code)
+    common: dict[str, Any] = {
+        "provider": PROVIDER, "action": action, "status": response.status, "code": code, "message": message,
+        "request_id": request_id,
+    }
+    if cls is ThrottledError:
+        return ThrottledError(retry_after=parse_retry_after(_header(response.headers, "Retry-After")), **common)
+    return cls(**common)
+
+
+def parse_envelope(response: HttpResponse, *, action: str) -> tuple[Mapping[str, Any], str | None]:
+    """The `response` object of a success envelope and its request id; any failure raises."""
+    try:
+        document = json.loads(response.body)
+    except (UnicodeDecodeError, ValueError):
+        document = None
+    if not isinstance(document, dict):
+        # A gateway's 429 is still a throttle, whatever its body; anything else is no answer at all.
+        cls = ThrottledError if response.status == 429 else UnavailableError
+        raise make_error(response, action=action, code=MALFORMED, message="body is not a JSON object",
+                         request_id=None, cls=cls)
+    request_id = document.get("requestId") if isinstance(document.get("requestId"), str) else None
+    if response.status >= 400 or ("code" in document and "response" not in document):  # a 200 error too
+        code = document.get("code")
+        if not isinstance(code, str) or not code:
+            cls = ThrottledError if response.status == 429 else UnavailableError
+            raise make_error(response, action=action, code=MALFORMED, message="error envelope without a code",
+                             request_id=request_id, cls=cls)
+        message = document.get("message")
+        raise make_error(response, action=action, code=code, message=message if isinstance(message, str) else "",
+                         request_id=request_id)
+    inner = document.get("response")
+    if not isinstance(inner, dict):
+        raise make_error(response, action=action, code=MALFORMED, message="success envelope without `response`",
+                         request_id=request_id, cls=UnavailableError)
+    inner_id = inner.get("requestId")
+    return inner, inner_id if isinstance(inner_id, str) else request_id
+
+
+# --- tolerant readers -------------------------------------------------------------------------------
+
+
+def parse_tags(value: Any) -> tuple[Tag, ...]:
+    """null, absent, {}, {"tags": null}, {"tags": [...]} and a bare list all become a tuple of Tag."""
+    if isinstance(value, Mapping):
+        value = value.get("tags")
+    if not isinstance(value, list):
+        return ()
+    tags: list[Tag] = []
+    for item in value:
+        if isinstance(item, Mapping) and isinstance(item.get("key"), str):
+            tag_value = item.get("value")
+            tags.append(Tag(item["key"], None if tag_value is None else str(tag_value)))
+    return tuple(tags)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _integer(value: Any) -> int | None:
+    number = _number(value)
+    return int(number) if number is not None and number.is_integer() else None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _datetime(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+OS_TYPES: Mapping[str, OsType] = {
+    "linux": OsType.LINUX, "windows": OsType.WINDOWS, "bsd": OsType.BSD, "android": OsType.ANDROID,
+}
+IMAGE_SOURCES: Mapping[str, ImageSource] = {
+    "OFFICIAL": ImageSource.OFFICIAL, "MARKETING": ImageSource.MARKETPLACE, "CUSTOM": ImageSource.CUSTOM,
+}
+IMAGE_STATUSES: Mapping[str, ImageStatus] = {
+    "AVAILABLE": ImageStatus.AVAILABLE, "CREATING": ImageStatus.CREATING, "UNAVAILABLE": ImageStatus.UNAVAILABLE,
+    "DELETING": ImageStatus.DELETING, "FAILED": ImageStatus.FAILED,
+    # Terraform knows these; they are images on their way to AVAILABLE.
+    "SYNCING": ImageStatus.CREATING, "PROCESSING": ImageStatus.CREATING,
+}
+
+
+def os_type_of(raw: str | None) -> OsType:
+    """ZEC writes lowercase, the older vm docs Title-case: compare without case. `any` is OTHER."""
+    return OS_TYPES.get(raw.lower(), OsType.OTHER) if raw else OsType.OTHER
+
+
+def source_of(raw: str | None) -> ImageSource:
+    return IMAGE_SOURCES.get(raw.upper(), ImageSource.OTHER) if raw else ImageSource.OTHER
+
+
+def status_of(raw: str | None) -> ImageStatus:
+    return IMAGE_STATUSES.get(raw.upper(), ImageStatus.OTHER) if raw else ImageStatus.OTHER
+
+
+def _nic_types(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,) if value else ()  # "vf,virtio" is one documented value, not two
+    if isinstance(value, list):
+        return tuple(item for item in value if isinstance(item, str))
+    return ()
+
+
+def _usable_id(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str) and value.strip():
+        return value
+    return None
+
+
+def parse_image(record: Mapping[str, Any], location: str) -> ImageRecord | None:
+    """One Image; None when it has no usable imageId (the caller counts and logs it)."""
+    image_id = _usable_id(record.get("imageId"))
+    if image_id is None:
+        return None
+    os_raw, source_raw, status_raw = _text(record.get("osType")), _text(record.get("imageSource")), _text(
+        record.get("imageStatus"))
+    return ImageRecord(
+        provider=ProviderName.ZENLAYER,
+        location=location,
+        image_id=image_id,
+        name=_text(record.get("imageName")) or image_id,
+        os_type=os_type_of(os_raw),
+        source=source_of(source_raw),
+        status=status_of(status_raw),
+        raw=record,
+        description=_text(record.get("imageDescription")),
+        os_type_raw=os_raw,
+        platform=_text(record.get("category")),
+        os_version=_text(record.get("imageVersion")),
+        source_raw=source_raw,
+        status_raw=status_raw,
+        size_gib=_number(record.get("imageSize")),
+        min_disk_size_gib=_integer(record.get("minDiskSize")),
+        nic_network_types=_nic_types(record.get("nicNetworkType")),
+        tags=parse_tags(record.get("tags")),
+    )
+
+
+def _records(response: Mapping[str, Any], key: str) -> list[Any]:
+    items = response.get(key)
+    return items if isinstance(items, list) else []
+
+
+def parse_images(response: Mapping[str, Any], location: str) -> tuple[list[ImageRecord], int]:
+    """Every readable image of a DescribeImages response, and how many were skipped."""
+    records: list[ImageRecord] = []
+    skipped = 0
+    for index, item in enumerate(_records(response, "dataSet")):
+        image = parse_image(item, location) if isinstance(item, Mapping) else None
+        if image is None:
+            skipped += 1
+            # Position and location only: enough to find the record, nothing from inside it.
+            log.warning("zenlayer DescribeImages [%s]: skipped record %d without a usable imageId", location, index)
+            continue
+        records.append(image)
+    return records, skipped
+
+
+def parse_image_page(response: Mapping[str, Any], location: str, request_id: str | None) -> ImagePage:
+    records, skipped = parse_images(response, location)
+    total = _integer(response.get("totalCount"))
+    return ImagePage(records, total if total is not None else len(records) + skipped, request_id, skipped)
+
+
+def parse_zone(record: Mapping[str, Any]) -> Location | None:
+    zone_id = _usable_id(record.get("zoneId"))
+    if zone_id is None:
+        return None
+    return Location(
+        provider=ProviderName.ZENLAYER,
+        id=zone_id,
+        name=_text(record.get("zoneName")),
+        region_id=_text(record.get("regionId")),
+        city_name=_text(record.get("cityName")),
+        country_code=_text(record.get("countryCode")),
+    )
+
+
+def parse_zones(response: Mapping[str, Any]) -> list[Location]:
+    zones = [parse_zone(item) for item in _records(response, "zoneSet") if isinstance(item, Mapping)]
+    return [zone for zone in zones if zone is not None]
+
+
+def parse_disk(record: Mapping[str, Any], location: str) -> VolumeRecord | None:
+    disk_id = _usable_id(record.get("diskId"))
+    if disk_id is None:
+        return None
+    return VolumeRecord(
+        provider=ProviderName.ZENLAYER,
+        location=location,
+        disk_id=disk_id,
+        name=_text(record.get("diskName")),
+        disk_type=_text(record.get("diskType")),
+        category=_text(record.get("diskCategory")),
+        size_gib=_integer(record.get("diskSize")),
+        status_raw=_text(record.get("diskStatus")),
+        instance_id=_text(record.get("instanceId")),
+        zone_id=_text(record.get("zoneId")),
+        encrypted=None,  # DiskInfo has no such field
+        snapshot_id=None,
+        created_at=_datetime(record.get("createTime")),
+        tags=parse_tags(record.get("tags")),
+        raw=record,
+    )
+
+
+def parse_volume_page(response: Mapping[str, Any], location: str, request_id: str | None) -> VolumePage:
+    volumes: list[VolumeRecord] = []
+    for index, item in enumerate(_records(response, "dataSet")):
+        volume = parse_disk(item, location) if isinstance(item, Mapping) else None
+        if volume is None:
+            log.warning("zenlayer DescribeDisks [%s]: skipped record %d without a usable diskId", location, index)
+            continue
+        volumes.append(volume)
+    total = _integer(response.get("totalCount"))
+    return VolumePage(volumes, total if total is not None else len(volumes), request_id)
+
+
+# --- reverse mappings for filter pushdown -----------------------------------------------------------
+
+OS_TYPE_VALUES: Mapping[OsType, str] = {
+    OsType.LINUX: "linux", OsType.WINDOWS: "windows", OsType.BSD: "bsd", OsType.ANDROID: "android",
+}
+IMAGE_SOURCE_VALUES: Mapping[ImageSource, str] = {
+    ImageSource.OFFICIAL: "OFFICIAL", ImageSource.MARKETPLACE: "MARKETING", ImageSource.CUSTOM: "CUSTOM",
+}
+# CREATING is left out on purpose: it also stands for SYNCING and PROCESSING, so no single request
+# value selects exactly the records that normalize to it; the service filters those itself.
+IMAGE_STATUS_VALUES: Mapping[ImageStatus, str] = {
+    ImageStatus.AVAILABLE: "AVAILABLE", ImageStatus.UNAVAILABLE: "UNAVAILABLE", ImageStatus.DELETING: "DELETING",
+    ImageStatus.FAILED: "FAILED",
+}
+
+
+def os_type_value(os_type: OsType) -> str | None:
+    """The osType request value selecting exactly these images; None when Zenlayer has none (OTHER)."""
+    return OS_TYPE_VALUES.get(os_type)
+
+
+def image_source_value(source: ImageSource) -> str | None:
+    """The imageSource request value; None for SHARED, COMMUNITY and OTHER (Zenlayer has no such value)."""
+    return IMAGE_SOURCE_VALUES.get(source)
+
+
+def image_status_value(status: ImageStatus) -> str | None:
+    """The imageStatus request value; None for CREATING (several raw values) and OTHER."""
+    return IMAGE_STATUS_VALUES.get(status)
