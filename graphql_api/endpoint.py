@@ -6,34 +6,45 @@
   that does not parse or validate, bad variables) is answered 4xx without a `data` entry; a
   well-formed request that executed is 200, also when fields failed.
 - With `application/json`, every well-formed request is 200; malformed HTTP requests are 4xx.
+- A document naming no runnable operation (an unknown `operationName`, or several operations and no
+  name) is a request error like a validation failure: 200 under `application/json`, 400 under
+  `application/graphql-response+json`, without `data`, code GRAPHQL_VALIDATION_FAILED.
 - POST bodies must be `application/json` (415 otherwise); GET carries the query in the URL and runs
-  queries only (405 for other operations, with `Allow: POST`).
-- Every error body is JSON with `errors[].extensions.code`, never plain text.
+  queries only: a mutation over GET is refused before execution with 405 and `Allow: POST`. Other
+  methods get 405 with `Allow: GET, POST`.
+- Every error body is JSON with `errors[].extensions.code`, never plain text; an unexpected exception
+  in the endpoint is logged with its traceback and answered 500 `INTERNAL_SERVER_ERROR`.
 - A browser asking for HTML gets GraphiQL, its assets optionally served from a local directory.
 """
 
 from __future__ import annotations
 
 import hmac
+import logging
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
 from strawberry.schema import BaseSchema
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
+from resolvers.errors import INTERNAL_SERVER_ERROR
 from resolvers.loaders import RequestScope
 
+from .errors import GRAPHQL_VALIDATION_FAILED
 from .settings import Secret
+
+log = logging.getLogger("graphql_api.endpoint")
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 APPLICATION_JSON = "application/json"
@@ -77,7 +88,16 @@ def _error_body(message: str, code: str) -> bytes:
     return orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
 
 
-class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
+def _error_response(
+    status: int, message: str, code: str, media: str, headers: dict[str, str] | None = None
+) -> Response:
+    return Response(_error_body(message, code), status_code=status, media_type=media, headers=headers)
+
+
+HTTP_ERROR_CODES = {400: "BAD_REQUEST", 405: "METHOD_NOT_ALLOWED"}
+
+
+class GraphQLEndpoint(GraphQL[RequestScope, None]):
     def __init__(
         self,
         schema: BaseSchema,
@@ -99,7 +119,12 @@ class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive=receive)
-        response = await self.handle(request)
+        try:
+            response = await self.handle(request)
+        except Exception:
+            # Nothing has been sent yet: answer in JSON like every other error, details in the log only.
+            log.exception("unhandled error answering %s %s", request.method, request.url.path)
+            response = _error_response(500, "Internal server error", INTERNAL_SERVER_ERROR, APPLICATION_JSON)
         await response(scope, receive, send)
 
     async def handle(self, request: Request) -> Response:
@@ -108,38 +133,40 @@ class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
             return await self.render_graphql_ide(request)
         media = negotiate(request.headers.get("accept"))
         if media is None:
-            return Response(
-                _error_body("Accept must allow application/graphql-response+json or application/json",
-                            "NOT_ACCEPTABLE"),
-                status_code=406, media_type=APPLICATION_JSON,
+            return _error_response(
+                406, "Accept must allow application/graphql-response+json or application/json", "NOT_ACCEPTABLE",
+                APPLICATION_JSON,
             )
         request.state.media_type = media
         if self.api_keys and not self._authorized(request):
-            return Response(
-                _error_body("missing or unknown API key: send `Authorization: Bearer <key>`", "UNAUTHENTICATED"),
-                status_code=401, media_type=media, headers={"WWW-Authenticate": 'Bearer realm="graphql"'},
+            return _error_response(
+                401, "missing or unknown API key: send `Authorization: Bearer <key>`", "UNAUTHENTICATED", media,
+                headers={"WWW-Authenticate": 'Bearer realm="graphql"'},
             )
         if request.method == "POST":
             content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
             if content_type != APPLICATION_JSON:
-                return Response(
-                    _error_body("POST bodies must be application/json", "UNSUPPORTED_MEDIA_TYPE"),
-                    status_code=415, media_type=media,
-                )
+                return _error_response(415, "POST bodies must be application/json", "UNSUPPORTED_MEDIA_TYPE", media)
         try:
             return await self.run(request)
         except HTTPException as exc:
-            status = exc.status_code
-            headers = {}
-            if status == 400 and request.method == "GET" and "operation" in exc.reason.lower():
-                status, headers = 405, {"Allow": "POST"}  # mutations and subscriptions are POST-only
-            elif status == 405:
-                headers = {"Allow": "GET, POST"}
-            return Response(
-                _error_body(exc.reason, "BAD_REQUEST" if status == 400 else "METHOD_NOT_ALLOWED" if status == 405
-                            else "HTTP_ERROR"),
-                status_code=status, media_type=media, headers=headers,
-            )
+            return self._http_error(request, exc, media)
+
+    def _http_error(self, request: Request, exc: HTTPException, media: str) -> Response:
+        """Strawberry's HTTPException as a JSON error; the cause tells request errors from HTTP ones."""
+        cause = exc.__cause__
+        if isinstance(cause, InvalidOperationTypeError) and request.method == "GET":
+            # GraphQL-over-HTTP: a mutation (or subscription) over GET MUST be answered 405; POST runs it.
+            return _error_response(405, exc.reason, "METHOD_NOT_ALLOWED", media, headers={"Allow": "POST"})
+        if isinstance(cause, CannotGetOperationTypeError):
+            # The document names no runnable operation: a GraphQL request error, not a malformed request.
+            if self.on_errors:
+                self.on_errors([GRAPHQL_VALIDATION_FAILED])
+            status = 400 if media == GRAPHQL_RESPONSE_JSON else 200
+            return _error_response(status, exc.reason, GRAPHQL_VALIDATION_FAILED, media)
+        headers = {"Allow": "GET, POST"} if exc.status_code == 405 else None
+        code = HTTP_ERROR_CODES.get(exc.status_code, "HTTP_ERROR")
+        return _error_response(exc.status_code, exc.reason, code, media, headers=headers)
 
     def _authorized(self, request: Request) -> bool:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -161,7 +188,15 @@ class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
             request.state.request_error = True
         return data
 
-    def encode_json(self, data: object) -> bytes:  # type: ignore[override]
+    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """Strawberry's parsing, plus the one parameter check it lacks: a non-string `operationName`
+        makes the request malformed (400 under either media type), not an unknown operation."""
+        data = await super().parse_http_body(request)
+        if isinstance(data, GraphQLRequestData) and not isinstance(data.operation_name, str | None):
+            raise HTTPException(400, "The GraphQL operation's `operationName` must be a string or null, if provided.")
+        return data
+
+    def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
     async def run(  # type: ignore[override]
