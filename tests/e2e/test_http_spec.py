@@ -231,7 +231,10 @@ async def test_without_the_api_key_401_and_with_it_200() -> None:
 
 async def get_json(stack: Stack, path: str) -> tuple[int, Any]:
     async with stack.session.get(stack.url + path, timeout=aiohttp.ClientTimeout(total=30)) as response:
-        return response.status, await response.json()
+        body = await response.json()
+    if isinstance(body.get("providers"), dict):
+        body["providers"] = {name.lower(): state for name, state in body["providers"].items()}
+    return response.status, body
 
 
 async def test_healthz(stack: Stack) -> None:
