@@ -19,23 +19,19 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from providers.base import ImageRecord, ImageSource, ImageStatus, Location, OsType, ProviderName
+from providers.zenlayer import models as zenlayer_models
 
 from . import errors
 
-MAX_TAG_FILTERS = 20
+MAX_TAG_FILTERS = zenlayer_models.MAX_TAG_FILTERS  # tagKeys and tags take at most 20 entries each
 
 # JD Cloud lists one image source per call (imageSource is required unless ids are given); this is
 # the order sources appear in a connection.
 JD_IMAGE_SOURCES = ("public", "thirdparty", "private", "shared", "community")
 
-# Normalized value -> the provider value that selects exactly those records. A value missing here
-# has no exact provider equivalent and is applied in the service instead.
-ZENLAYER_OS_TYPES = {OsType.LINUX: "linux", OsType.WINDOWS: "windows", OsType.BSD: "bsd", OsType.ANDROID: "android"}
-ZENLAYER_SOURCES = {ImageSource.OFFICIAL: "OFFICIAL", ImageSource.MARKETPLACE: "MARKETING",
-                    ImageSource.CUSTOM: "CUSTOM"}
+# Normalized value -> the provider value that selects exactly those records (owned by each provider's
+# models). A value missing there has no exact provider equivalent and is applied in the service.
 ZENLAYER_NO_SUCH_SOURCE = {ImageSource.SHARED, ImageSource.COMMUNITY}
-ZENLAYER_STATUSES = {ImageStatus.AVAILABLE: "AVAILABLE", ImageStatus.UNAVAILABLE: "UNAVAILABLE",
-                     ImageStatus.DELETING: "DELETING", ImageStatus.FAILED: "FAILED"}
 JD_SOURCES = {ImageSource.OFFICIAL: "public", ImageSource.MARKETPLACE: "thirdparty", ImageSource.CUSTOM: "private",
               ImageSource.SHARED: "shared", ImageSource.COMMUNITY: "community"}
 JD_STATUSES = {ImageStatus.AVAILABLE: "ready"}
@@ -239,9 +235,9 @@ def zenlayer_sources(criteria: Criteria, locations: Iterable[Location]) -> list[
     params.put("tagKeys", list(criteria.tag_keys) if criteria.tag_keys else None)
     params.put("tags", [{"key": k, "value": v} for k, v in criteria.tags] if criteria.tags else None)
     for value, table, key, attribute in (
-        (criteria.os_type, ZENLAYER_OS_TYPES, "osType", "os_type"),
-        (criteria.source, ZENLAYER_SOURCES, "imageSource", "source"),
-        (criteria.status, ZENLAYER_STATUSES, "imageStatus", "status"),
+        (criteria.os_type, zenlayer_models.OS_TYPE_VALUES, "osType", "os_type"),
+        (criteria.source, zenlayer_models.IMAGE_SOURCE_VALUES, "imageSource", "source"),
+        (criteria.status, zenlayer_models.IMAGE_STATUS_VALUES, "imageStatus", "status"),
     ):
         if value is None:
             continue

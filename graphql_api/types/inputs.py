@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import strawberry
 
-from .enums import CloudProvider, ImageSource, ImageStatus, OsType
+from resolvers.filters import MAX_TAG_FILTERS
 
-MAX_TAG_FILTERS = 20  # both Zenlayer limits: tagKeys and tags take at most 20 entries each
+from .enums import CloudProvider, ImageSource, ImageStatus, OsType
 
 
 @strawberry.input(description="Match images carrying tag `key` with value `value` (Zenlayer `tags`).")
