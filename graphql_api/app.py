@@ -14,6 +14,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from providers.base import ImageCatalog
+from providers.cache import CachedCatalog
 from providers.errors import ProviderError
 
 from . import settings as settings_module
@@ -81,9 +83,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def readyz(request: Request) -> Response:
         services = state["services"]
 
-        async def probe(catalog: object) -> str:
+        async def probe(catalog: ImageCatalog) -> str:
+            # Ask the provider itself: through the cache, an outage would stay hidden for the cache's TTL.
+            live = catalog.inner if isinstance(catalog, CachedCatalog) else catalog
             try:
-                await asyncio.wait_for(catalog.list_locations(), READY_TIMEOUT_SECONDS)  # type: ignore[attr-defined]
+                await asyncio.wait_for(live.list_locations(), READY_TIMEOUT_SECONDS)
             except (ProviderError, TimeoutError) as exc:
                 return f"unavailable ({type(exc).__name__})"
             return "ok"
