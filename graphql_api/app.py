@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -110,7 +110,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             app.state.services = services
             yield
 
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/graphql", endpoint),  # every method reaches the endpoint: it answers 405 in JSON
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
