@@ -11,7 +11,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from providers.catalog.zenlayer import SEED_IMAGES, default_catalog
+from providers.base import ImageSource, ImageStatus, OsType, Tag
+from providers.catalog.zenlayer import SEED_IMAGES, ZenlayerCatalog, default_catalog
 from providers.errors import (
     AuthFailedError,
     BadRequestError,
@@ -22,8 +23,9 @@ from providers.errors import (
 )
 from providers.http import CallPolicy, Transport
 from providers.zenlayer.client import ZenlayerClient
+from providers.zenlayer.emulator import create_app
 from providers.zenlayer.signing import DEMO_CREDENTIALS, ZenlayerCredentials, ZenlayerToken
-from tests.support import FAST_POLICY, transport
+from tests.support import FAST_POLICY, serve, transport
 
 from .conftest import Emulator
 
@@ -335,3 +337,29 @@ async def test_no_secret_reaches_errors_or_logs(emulator: Emulator, caplog: pyte
                    "Signature=", "Bearer"):
         assert secret not in text
     assert "retrying" in caplog.text  # the transport did log the retries
+
+
+async def test_one_odd_record_never_fails_a_page(caplog: pytest.LogCaptureFixture) -> None:
+    odd = ZenlayerCatalog(
+        zones=({"zoneId": "odd-1a", "regionId": "odd-1", "zoneName": "Odd"},),
+        images_by_zone={"odd-1a": (
+            {"imageId": "good-1", "imageName": "fine", "imageSize": 12.5, "osType": "Windows",
+             "imageStatus": "REPLICATING", "tags": [{"key": "env", "value": "prod"}]},  # bare list, unknown status
+            {"imageName": "no id at all"},
+            {"imageId": None, "imageName": "null id"},
+            {"imageId": "good-2"},  # nothing but an id
+        )},
+        disks_by_zone={"odd-1a": ()},
+    )
+    with caplog.at_level(logging.WARNING, logger="providers.zenlayer"):
+        async with serve(create_app(catalog=odd)) as url, transport() as t:
+            page = await ZenlayerClient(t, DEMO_CREDENTIALS, url).list_images("odd-1a", {}, page_number=1,
+                                                                              page_size=10)
+    assert [r.image_id for r in page.records] == ["good-1", "good-2"]
+    assert (page.total_count, page.skipped) == (4, 2)
+    first, second = page.records
+    assert (first.size_gib, first.os_type, first.status, first.status_raw) == (
+        12.5, OsType.WINDOWS, ImageStatus.OTHER, "REPLICATING")
+    assert first.tags == (Tag("env", "prod"),)
+    assert (second.name, second.os_type, second.source, second.tags) == ("good-2", OsType.OTHER, ImageSource.OTHER, ())
+    assert caplog.text.count("without a usable imageId") == 2
