@@ -21,7 +21,9 @@ Actions: DescribeZones, DescribeRegions, DescribeImages, DescribeDisks. Behaviou
 - Filters: imageIds exact; imageName case-insensitive substring; category, imageType, imageSource and
   imageStatus exact; osType case-insensitive (records say `windows` and `Windows`); tagKeys matches
   images carrying ANY of the keys; tags matches images carrying ALL the key=value pairs. DescribeDisks
-  takes the same paging and tag rules and diskName as a fuzzy match. Order is catalog order.
+  takes the same paging and tag rules and diskName as a fuzzy match (zoneId optional there).
+  DescribeZones and DescribeRegions are not paginated; unknown ids in zoneIds/regionIds are simply
+  absent from the answer. Order is always catalog order.
 - Success: `{"requestId": id, "response": {"requestId": id, ...}}`, the same id twice.
 
 Fault injection, call counting and the /_emulator endpoints come from `providers.emulation`.

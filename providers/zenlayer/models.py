@@ -243,8 +243,9 @@ def parse_image(record: Mapping[str, Any], location: str) -> ImageRecord | None:
     image_id = _usable_id(record.get("imageId"))
     if image_id is None:
         return None
-    os_raw, source_raw, status_raw = _text(record.get("osType")), _text(record.get("imageSource")), _text(
-        record.get("imageStatus"))
+    os_raw = _text(record.get("osType"))
+    source_raw = _text(record.get("imageSource"))
+    status_raw = _text(record.get("imageStatus"))
     return ImageRecord(
         provider=ProviderName.ZENLAYER,
         location=location,
