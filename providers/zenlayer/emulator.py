@@ -316,4 +316,4 @@ def run(host: str, port: int, credentials: ZenlayerCredentials = DEMO_CREDENTIAL
     web.run_app(create_app(credentials=(credentials,)), host=host, port=port, access_log=None)
 
 
-__all__ = ["PATH", "ZenlayerCatalog", "create_app", "error_envelope", "run", "success_envelope"]
+__all__ = ["PATH", "create_app", "error_envelope", "run", "success_envelope"]
