@@ -19,7 +19,7 @@ class Disk:
         description="Disk type, as the provider names it. JD Cloud: `ssd.gp1`, `ssd.io1`, `hdd.std1`, `ssd`, "
         "`premium-hdd`."
     )
-    size_gib: int | None = strawberry.field(description="Capacity in GiB (JD Cloud `diskSizeGB`).")
+    size_gib: int | None = strawberry.field(name="sizeGiB", description="Capacity in GiB (JD Cloud `diskSizeGB`).")
     iops: int | None = strawberry.field(description="Provisioned IOPS of a cloud disk, where the provider reports it.")
     snapshot_id: str | None = strawberry.field(description="Snapshot the disk is created from.")
     encrypted: bool | None = strawberry.field(description="Whether the disk the snapshot was made from is encrypted.")

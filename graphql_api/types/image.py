@@ -49,9 +49,9 @@ class Image(relay.Node):
     status: ImageStatus = strawberry.field(description="Lifecycle state, normalized.")
     status_raw: str | None = strawberry.field(description="Zenlayer `imageStatus` or JD Cloud `status` as "
                                               "received.")
-    size_gib: float | None = strawberry.field(description="Image size in GiB: Zenlayer `imageSize` (GiB), JD "
+    size_gib: float | None = strawberry.field(name="sizeGiB", description="Image size in GiB: Zenlayer `imageSize` (GiB), JD "
                                               "Cloud `sizeMB` / 1024.")
-    min_disk_size_gib: int | None = strawberry.field(description="Smallest system disk in GiB: Zenlayer "
+    min_disk_size_gib: int | None = strawberry.field(name="minDiskSizeGiB", description="Smallest system disk in GiB: Zenlayer "
                                                      "`minDiskSize`, JD Cloud `systemDiskSizeGB`.")
     created_at: datetime | None = strawberry.field(description="Creation time (JD Cloud `createTime`, read as "
                                                    "China time, UTC+8). Zenlayer does not report it.")
@@ -104,7 +104,7 @@ class Image(relay.Node):
             system_disk=Disk.from_record(record.system_disk) if record.system_disk else None,
             data_disks=[Disk.from_record(d) for d in record.data_disks],
             tags=[Tag.from_record(t) for t in record.tags],
-            raw=dict(record.raw),
+            raw=JSON(dict(record.raw)),
         )
 
     @classmethod
