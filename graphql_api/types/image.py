@@ -49,10 +49,13 @@ class Image(relay.Node):
     status: ImageStatus = strawberry.field(description="Lifecycle state, normalized.")
     status_raw: str | None = strawberry.field(description="Zenlayer `imageStatus` or JD Cloud `status` as "
                                               "received.")
-    size_gib: float | None = strawberry.field(name="sizeGiB", description="Image size in GiB: Zenlayer `imageSize` (GiB), JD "
-                                              "Cloud `sizeMB` / 1024.")
-    min_disk_size_gib: int | None = strawberry.field(name="minDiskSizeGiB", description="Smallest system disk in GiB: Zenlayer "
-                                                     "`minDiskSize`, JD Cloud `systemDiskSizeGB`.")
+    size_gib: float | None = strawberry.field(
+        name="sizeGiB", description="Image size in GiB: Zenlayer `imageSize` (GiB), JD Cloud `sizeMB` / 1024."
+    )
+    min_disk_size_gib: int | None = strawberry.field(
+        name="minDiskSizeGiB", description="Smallest system disk in GiB: Zenlayer `minDiskSize`, JD Cloud "
+        "`systemDiskSizeGB`."
+    )
     created_at: datetime | None = strawberry.field(description="Creation time (JD Cloud `createTime`, read as "
                                                    "China time, UTC+8). Zenlayer does not report it.")
     nic_network_types: list[str] = strawberry.field(description="Zenlayer `nicNetworkType`: NIC modes the image "
