@@ -74,6 +74,8 @@ class RateLimiter:
     def __init__(self, rate: float, burst: int | None = None, *, clock: Callable[[], float] = time.monotonic):
         if rate <= 0:
             raise ValueError("rate must be positive")
+        if burst is not None and burst < 1:
+            raise ValueError("burst must be at least 1: a smaller bucket never holds a token")
         self.rate = rate
         self.capacity = float(burst if burst is not None else max(1, int(rate)))
         self._tokens = self.capacity
