@@ -196,7 +196,7 @@ class Transport:
         except TimeoutError as exc:
             raise unavailable("TIMEOUT", f"no answer within {self.policy.timeout_seconds:g}s") from exc
         except aiohttp.ClientError as exc:
-            host = urlsplit(request.url).netloc
+            host = urlsplit(request.url).netloc.rpartition("@")[2]  # never user:password@
             raise unavailable("NETWORK_ERROR", f"{type(exc).__name__} talking to {host}") from exc
 
     async def _read_capped(
