@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Awaitable
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
 from strawberry import relay
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
+from strawberry.federation.schema import FederationAny
 from strawberry.federation.schema_directives import Cost, ListSize
 from strawberry.types import ExecutionContext
 
 from providers import base
 from providers.base import ImageRecord
-from resolvers import filters, images, nodes
+from resolvers import errors, filters, images, nodes
 
 from .context import Context
 from .errors import ErrorPolicy, is_expected
@@ -123,7 +125,47 @@ class Query:
         return [Location.from_record(loc) for p in filters.PROVIDER_ORDER for loc in found.get(p, [])]
 
 
+def _reference_keys(origin: type) -> tuple[list[str], list[str]]:
+    """(required, optional) key arguments of an entity's `resolve_reference`, `info` excluded."""
+    parameters = [p for p in inspect.signature(origin.resolve_reference).parameters.values()  # type: ignore[attr-defined]
+                  if p.name != "info"]
+    return ([p.name for p in parameters if p.default is inspect.Parameter.empty],
+            [p.name for p in parameters if p.default is not inspect.Parameter.empty])
+
+
 class Schema(strawberry.federation.Schema):
+    def entities_resolver(self, info: Info, representations: list[FederationAny]) -> list[FederationAny]:
+        """Strawberry's `_entities`, but a malformed representation (not an object, unknown `__typename`,
+        missing or non-scalar key) fails only its own entity, with BAD_USER_INPUT: Strawberry failed the
+        whole batch for an unknown `__typename` and masked a missing key as an internal error."""
+        checked = [self._checked_representation(r) for r in representations]
+        valid = [FederationAny(c) for c in checked if not isinstance(c, GraphQLError)]
+        resolved = iter(super().entities_resolver(info, valid))
+        return [FederationAny(c) if isinstance(c, GraphQLError) else next(resolved) for c in checked]
+
+    def _checked_representation(self, representation: object) -> dict[str, Any] | GraphQLError:
+        """The representation reduced to `__typename` and the key arguments, or the error to return for it."""
+        if not isinstance(representation, dict):
+            return errors.bad_input("a representation must be an object with `__typename` and key fields",
+                                    argument="representations")
+        type_name = representation.get("__typename")
+        graphql_type = self.schema_converter.type_map.get(type_name) if isinstance(type_name, str) else None
+        origin = getattr(getattr(graphql_type, "definition", None), "origin", None)
+        if origin is None or not hasattr(origin, "resolve_reference"):
+            return errors.bad_input(f"__typename {type_name!r} is not an entity this subgraph resolves",
+                                    argument="representations")
+        required, optional = _reference_keys(origin)
+        checked: dict[str, Any] = {"__typename": type_name}
+        for key in required + optional:
+            value = representation.get(key)
+            if key not in representation and key in optional:
+                continue
+            if not isinstance(value, (str, int)) or isinstance(value, bool):
+                return errors.bad_input(f"a {type_name} representation needs the key field `{key}` (an ID)",
+                                        argument="representations")
+            checked[key] = str(value)
+        return checked
+
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         for error in errors:
             if is_expected(error):
