@@ -93,7 +93,7 @@ class CachedCatalog:
                 found[record.image_id] = record
                 if record.image_id in keys:
                     await self._set(keys[record.image_id], record)
-        return [found[image_id] for image_id in image_ids if image_id in found]
+        return [found[image_id] for image_id in keys if image_id in found]  # each id once, as the clients do
 
     async def list_volumes(
         self, location: str, params: Mapping[str, Any], *, page_number: int, page_size: int
