@@ -113,13 +113,21 @@ class CachedCatalog:
             self._count(action, hit=True)
             return hit  # type: ignore[no-any-return]
         self._count(action, hit=False)
-        pending = self._in_flight.get(key)
-        if pending is not None:
-            return await asyncio.shield(pending)
+        while (pending := self._in_flight.get(key)) is not None:
+            try:
+                return await asyncio.shield(pending)
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if not pending.cancelled() or (task is not None and task.cancelling()):
+                    raise  # this caller was cancelled itself
+                # the caller whose call we shared was cancelled, not us: make the call ourselves
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._in_flight[key] = future
         try:
             value = await fetch()
+        except asyncio.CancelledError:
+            future.cancel()  # waiters see a cancelled call, not their own cancellation, and retry
+            raise
         except BaseException as exc:
             future.set_exception(exc)
             future.exception()  # mark retrieved: waiters, if any, re-raise it themselves
