@@ -80,10 +80,24 @@ class Faults:
         return data
 
     def update(self, data: dict[str, Any]) -> None:
+        """Apply settings by name. A bad one is refused (ValueError/TypeError) before anything changes."""
+        if not isinstance(data, dict):
+            raise TypeError("fault settings must be a JSON object")
         known = {f.name for f in fields(self)} - {"script", "seed"}
         unknown = set(data) - known - {"script"}
         if unknown:
             raise ValueError(f"unknown fault settings: {', '.join(sorted(unknown))}")
+        for name, value in data.items():
+            if name == "script":
+                if not isinstance(value, list) or not all(isinstance(kind, str) for kind in value):
+                    raise TypeError("script must be a list of fault names")
+                unknown_kinds = [kind for kind in value if kind not in FAULT_KINDS]
+                if unknown_kinds:
+                    raise ValueError(f"unknown fault {unknown_kinds[0]!r}; known: {', '.join(FAULT_KINDS)}")
+            elif name == "oversize_bytes" and value is None:
+                continue
+            elif isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise ValueError(f"{name} must be a non-negative number, not {value!r}")
         for name, value in data.items():
             if name == "script":
                 self.queue(*value)
@@ -172,6 +186,7 @@ def install(
     async def put_faults(request: web.Request) -> web.Response:
         try:
             data = await request.json()
+            Faults().update(data)  # a dry run: a bad PUT is refused before the live configuration changes
             faults.reset()
             faults.update(data)
         except (ValueError, TypeError) as exc:
