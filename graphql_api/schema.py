@@ -161,7 +161,7 @@ class Schema(strawberry.federation.Schema):
             if key not in representation and key in optional:
                 continue
             if not isinstance(value, (str, int)) or isinstance(value, bool):
-                return errors.bad_input(f"a {type_name} representation needs the key field `{key}` (an ID)",
+                return errors.bad_input(f"{type_name} representations need the key field `{key}` (an ID)",
                                         argument="representations")
             checked[key] = str(value)
         return checked

@@ -67,6 +67,20 @@ async def _drain(stream: asyncio.StreamReader, sink: list[str]) -> None:
         sink.append(line.decode(errors="replace"))
 
 
+async def _ready_url(stream: asyncio.StreamReader, sink: list[str]) -> str | None:
+    """The URL of the first `{"url": ...}` line; None when the process closed its output first."""
+    while line := await stream.readline():
+        text = line.decode(errors="replace")
+        sink.append(text)
+        try:
+            report = json.loads(text)
+        except ValueError:
+            continue  # a library's log line
+        if isinstance(report, dict) and isinstance(report.get("url"), str):
+            return str(report["url"])
+    return None
+
+
 async def _stop(process: asyncio.subprocess.Process) -> None:
     if process.returncode is not None:
         return
@@ -92,16 +106,15 @@ async def node_server(script: str, *args: str, env: dict[str, str] | None = None
     drains = [asyncio.create_task(_drain(process.stderr, stderr))]
     try:
         try:
-            line = await asyncio.wait_for(process.stdout.readline(), READY_TIMEOUT_SECONDS)
+            url = await asyncio.wait_for(_ready_url(process.stdout, stdout), READY_TIMEOUT_SECONDS)
         except TimeoutError:
             raise AssertionError(f"node {script} was not ready within {READY_TIMEOUT_SECONDS} s:\n"
-                                 f"{''.join(stderr)[-4000:]}") from None
-        try:
-            url = str(json.loads(line)["url"])
-        except (ValueError, KeyError, TypeError):
-            await asyncio.sleep(0.2)  # let the error output arrive
-            raise AssertionError(f"node {script} exited {process.returncode} before it was ready: {line!r}\n"
-                                 f"{''.join(stderr)[-4000:]}") from None
+                                 f"{''.join(stdout)[-2000:]}{''.join(stderr)[-4000:]}") from None
+        if url is None:
+            await asyncio.wait_for(process.wait(), STOP_TIMEOUT_SECONDS)
+            await asyncio.sleep(0.1)  # let the error output arrive
+            raise AssertionError(f"node {script} exited {process.returncode} before it was ready:\n"
+                                 f"{''.join(stdout)[-2000:]}{''.join(stderr)[-4000:]}")
         assert url.startswith("http://127.0.0.1:"), f"node {script} must listen on loopback only, got {url}"
         drains.append(asyncio.create_task(_drain(process.stdout, stdout)))
         yield NodeServer(url, process, stderr)
