@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
 from aiocache import Cache
@@ -49,6 +50,15 @@ def _cache(settings: Settings) -> Cache:
     cache = Cache.from_url(settings.cache_url)
     cache.serializer = PickleSerializer()
     return cache
+
+
+async def _close_cache(cache: Any) -> None:
+    # aiocache's RedisCache.close() calls redis-py's deprecated close(); aclose() is the current API.
+    client = getattr(cache, "client", None)
+    if client is not None and hasattr(client, "aclose"):
+        await client.aclose()
+    else:
+        await cache.close()
 
 
 def _limiter(rate: float | None) -> RateLimiter | None:
@@ -97,7 +107,7 @@ async def running(settings: Settings, metrics: Metrics | None = None) -> AsyncIt
         catalogs: dict[ProviderName, ImageCatalog] = {c.provider: c for c in clients}
         if settings.cache_ttl > 0:
             cache = _cache(settings)
-            stack.push_async_callback(cache.close)
+            stack.push_async_callback(_close_cache, cache)
             catalogs = {
                 p: CachedCatalog(c, cache, ttl=settings.cache_ttl, on_lookup=metrics.observe_cache)
                 for p, c in catalogs.items()
