@@ -95,6 +95,12 @@ class RateLimiter:
                 await asyncio.sleep((1 - self._tokens) / self.rate)
 
 
+def header_value(headers: Mapping[str, str], name: str) -> str | None:
+    """A header by case-insensitive name (responses keep whatever case the server sent)."""
+    wanted = name.lower()
+    return next((v for k, v in headers.items() if k.lower() == wanted), None)
+
+
 def parse_retry_after(value: str | None) -> float | None:
     """Retry-After as seconds: delta-seconds or an HTTP date. None when absent or unreadable."""
     if not value:
@@ -217,4 +223,7 @@ class Transport:
         return b"".join(chunks)
 
 
-__all__ = ["CallOutcome", "CallPolicy", "HttpRequest", "HttpResponse", "RateLimiter", "Transport", "parse_retry_after"]
+__all__ = [
+    "CallOutcome", "CallPolicy", "HttpRequest", "HttpResponse", "RateLimiter", "Transport", "header_value",
+    "parse_retry_after",
+]

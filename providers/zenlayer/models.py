@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from .. import readers
 from ..base import (
     ImagePage,
     ImageRecord,
@@ -45,7 +46,7 @@ from ..errors import (
     ThrottledError,
     UnavailableError,
 )
-from ..http import HttpResponse, parse_retry_after
+from ..http import HttpResponse, header_value, parse_retry_after
 
 log = logging.getLogger("providers.zenlayer")
 
@@ -97,11 +98,6 @@ def error_class(status: int | None, code: str | None) -> type[ProviderError]:
     return BadRequestError
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    wanted = name.lower()
-    return next((v for k, v in headers.items() if k.lower() == wanted), None)
-
-
 def make_error(
     response: HttpResponse, *, action: str, code: str | None, message: str, request_id: str | None,
     cls: type[ProviderError] | None = None,
@@ -112,7 +108,7 @@ def make_error(
         "request_id": request_id,
     }
     if cls is ThrottledError:
-        return ThrottledError(retry_after=parse_retry_after(_header(response.headers, "Retry-After")), **common)
+        return ThrottledError(retry_after=parse_retry_after(header_value(response.headers, "Retry-After")), **common)
     return cls(**common)
 
 
@@ -162,26 +158,10 @@ def parse_tags(value: Any) -> tuple[Tag, ...]:
     return tuple(tags)
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value.strip())
-        except ValueError:
-            return None
-    return None
 
 
-def _integer(value: Any) -> int | None:
-    number = _number(value)
-    return int(number) if number is not None and number.is_integer() else None
 
 
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
 
 
 def _datetime(value: Any) -> datetime | None:
@@ -228,41 +208,33 @@ def _nic_types(value: Any) -> tuple[str, ...]:
     return ()
 
 
-def _usable_id(value: Any) -> str | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str) and value.strip():
-        return value
-    return None
 
 
 def parse_image(record: Mapping[str, Any], location: str) -> ImageRecord | None:
     """One Image; None when it has no usable imageId (the caller counts and logs it)."""
-    image_id = _usable_id(record.get("imageId"))
+    image_id = readers.usable_id(record.get("imageId"))
     if image_id is None:
         return None
-    os_raw = _text(record.get("osType"))
-    source_raw = _text(record.get("imageSource"))
-    status_raw = _text(record.get("imageStatus"))
+    os_raw = readers.text(record.get("osType"))
+    source_raw = readers.text(record.get("imageSource"))
+    status_raw = readers.text(record.get("imageStatus"))
     return ImageRecord(
         provider=ProviderName.ZENLAYER,
         location=location,
         image_id=image_id,
-        name=_text(record.get("imageName")) or image_id,
+        name=readers.text(record.get("imageName")) or image_id,
         os_type=os_type_of(os_raw),
         source=source_of(source_raw),
         status=status_of(status_raw),
         raw=record,
-        description=_text(record.get("imageDescription")),
+        description=readers.text(record.get("imageDescription")),
         os_type_raw=os_raw,
-        platform=_text(record.get("category")),
-        os_version=_text(record.get("imageVersion")),
+        platform=readers.text(record.get("category")),
+        os_version=readers.text(record.get("imageVersion")),
         source_raw=source_raw,
         status_raw=status_raw,
-        size_gib=_number(record.get("imageSize")),
-        min_disk_size_gib=_integer(record.get("minDiskSize")),
+        size_gib=readers.number(record.get("imageSize")),
+        min_disk_size_gib=readers.integer(record.get("minDiskSize")),
         nic_network_types=_nic_types(record.get("nicNetworkType")),
         tags=parse_tags(record.get("tags")),
     )
@@ -290,21 +262,21 @@ def parse_images(response: Mapping[str, Any], location: str) -> tuple[list[Image
 
 def parse_image_page(response: Mapping[str, Any], location: str, request_id: str | None) -> ImagePage:
     records, skipped = parse_images(response, location)
-    total = _integer(response.get("totalCount"))
+    total = readers.integer(response.get("totalCount"))
     return ImagePage(records, total if total is not None else len(records) + skipped, request_id, skipped)
 
 
 def parse_zone(record: Mapping[str, Any]) -> Location | None:
-    zone_id = _usable_id(record.get("zoneId"))
+    zone_id = readers.usable_id(record.get("zoneId"))
     if zone_id is None:
         return None
     return Location(
         provider=ProviderName.ZENLAYER,
         id=zone_id,
-        name=_text(record.get("zoneName")),
-        region_id=_text(record.get("regionId")),
-        city_name=_text(record.get("cityName")),
-        country_code=_text(record.get("countryCode")),
+        name=readers.text(record.get("zoneName")),
+        region_id=readers.text(record.get("regionId")),
+        city_name=readers.text(record.get("cityName")),
+        country_code=readers.text(record.get("countryCode")),
     )
 
 
@@ -314,20 +286,20 @@ def parse_zones(response: Mapping[str, Any]) -> list[Location]:
 
 
 def parse_disk(record: Mapping[str, Any], location: str) -> VolumeRecord | None:
-    disk_id = _usable_id(record.get("diskId"))
+    disk_id = readers.usable_id(record.get("diskId"))
     if disk_id is None:
         return None
     return VolumeRecord(
         provider=ProviderName.ZENLAYER,
         location=location,
         disk_id=disk_id,
-        name=_text(record.get("diskName")),
-        disk_type=_text(record.get("diskType")),
-        category=_text(record.get("diskCategory")),
-        size_gib=_integer(record.get("diskSize")),
-        status_raw=_text(record.get("diskStatus")),
-        instance_id=_text(record.get("instanceId")),
-        zone_id=_text(record.get("zoneId")),
+        name=readers.text(record.get("diskName")),
+        disk_type=readers.text(record.get("diskType")),
+        category=readers.text(record.get("diskCategory")),
+        size_gib=readers.integer(record.get("diskSize")),
+        status_raw=readers.text(record.get("diskStatus")),
+        instance_id=readers.text(record.get("instanceId")),
+        zone_id=readers.text(record.get("zoneId")),
         encrypted=None,  # DiskInfo has no such field
         snapshot_id=None,
         created_at=_datetime(record.get("createTime")),
@@ -344,7 +316,7 @@ def parse_volume_page(response: Mapping[str, Any], location: str, request_id: st
             log.warning("zenlayer DescribeDisks [%s]: skipped record %d without a usable diskId", location, index)
             continue
         volumes.append(volume)
-    total = _integer(response.get("totalCount"))
+    total = readers.integer(response.get("totalCount"))
     return VolumePage(volumes, total if total is not None else len(volumes), request_id)
 
 
