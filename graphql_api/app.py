@@ -84,10 +84,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
         services = state["services"]
 
         async def probe(catalog: ImageCatalog) -> str:
-            # Ask the provider itself: through the cache, an outage would stay hidden for the cache's TTL.
+            """One small live call: the first images page of the first location, at the smallest size.
+
+            Locations may come from the cache (JD Cloud's are configured, not fetched); the images call
+            always reaches the provider, so an outage shows at once instead of after the cache's TTL.
+            """
             live = catalog.inner if isinstance(catalog, CachedCatalog) else catalog
+
+            async def check() -> None:
+                locations = await catalog.list_locations()
+                if locations:
+                    await live.list_images(locations[0].id, {}, page_number=1, page_size=live.page_size_min)
+
             try:
-                await asyncio.wait_for(live.list_locations(), READY_TIMEOUT_SECONDS)
+                await asyncio.wait_for(check(), READY_TIMEOUT_SECONDS)
             except (ProviderError, TimeoutError) as exc:
                 return f"unavailable ({type(exc).__name__})"
             return "ok"
