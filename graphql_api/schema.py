@@ -98,12 +98,16 @@ class Query:
 
     @strawberry.field(description="One image by its global id; null when it no longer exists.",
                       directives=[Cost(weight=2)])
-    async def image(self, info: Info, id: strawberry.ID) -> Image | None:
+    async def image(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The image's global id.")]
+    ) -> Image | None:
         return await _image_or_none(nodes.resolve_image(info.context, str(id)))
 
     @strawberry.field(description="Any object by its global id (Relay). Null when it does not exist.",
                       directives=[Cost(weight=2)])
-    async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
+    async def node(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="A global id.")]
+    ) -> relay.Node | None:
         return await _image_or_none(nodes.resolve_image(info.context, str(id)))
 
     @strawberry.field(
@@ -112,7 +116,10 @@ class Query:
         "location are fetched with one provider call.",
         directives=[Cost(weight=2)],
     )
-    def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[relay.Node | None]:
+    def nodes(
+        self, info: Info,
+        ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global ids, at most 100.")],
+    ) -> list[relay.Node | None]:
         return [_image_or_none(p) for p in nodes.resolve_nodes(info.context, [str(i) for i in ids])]  # type: ignore[misc]
 
     @strawberry.field(description="Zenlayer zones and JD Cloud regions that images can be listed in.")
