@@ -359,6 +359,12 @@ def create_app(
         counter=counter if counter is not None else CallCounter(),
         action_of=_action_of, error_response=_fault_response,
     )
+
+    async def unknown(request: web.Request) -> web.Response:
+        return error_envelope(404, "NOT_FOUND", "No such API")
+
+    # Last, so the control endpoints `install` added still match first; clients always get JSON.
+    app.router.add_route("*", "/{tail:.*}", unknown)
     return app
 
 
