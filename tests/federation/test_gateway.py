@@ -27,6 +27,7 @@ pytestmark = [pytest.mark.node, pytest.mark.timeout(180)]
 
 ZONE = "asia-east-1a"
 OTHER_ZONE = "eu-west-1a"
+JD_REGION = "cn-north-1"
 IMAGE_FIELDS = "id name provider location osType"
 IMAGES = f"""
 query($filter: ImageFilter) {{
@@ -59,7 +60,7 @@ class Federation:
 
 
 async def zone_images(stack: Stack, zone: str = ZONE) -> list[dict[str, Any]]:
-    """The first five images of one Zenlayer zone, as the service itself returns them."""
+    """The first five images of one location (Zenlayer zone or JD Cloud region), as the service returns them."""
     body = await stack.graphql(IMAGES, {"filter": {"locations": [zone]}})
     assert "errors" not in body, body
     images = [edge["node"] for edge in body["data"]["images"]["edges"]]
@@ -93,20 +94,29 @@ def errors_by_index(body: dict[str, Any]) -> dict[int, dict[str, Any]]:
     return found
 
 
-async def test_gateway_joins_deployments_with_images_in_one_provider_call() -> None:
+@pytest.mark.parametrize(("location", "provider", "action"), [
+    (ZONE, "ZENLAYER", "DescribeImages"),
+    (JD_REGION, "JDCLOUD", "describeImages"),
+])
+async def test_gateway_joins_deployments_with_images_in_one_provider_call(
+    location: str, provider: str, action: str,
+) -> None:
     async with running_stack() as stack:
-        images = await zone_images(stack)
+        images = await zone_images(stack, location)
         async with federation(stack, [i["id"] for i in images]) as fed:
             stack.reset_calls()
             body = await fed.query(FEDERATED)
-            calls = dict(stack.zenlayer.counter.by_action), stack.jdcloud.counter.total
+            calls = {"ZENLAYER": dict(stack.zenlayer.counter.by_action),
+                     "JDCLOUD": dict(stack.jdcloud.counter.by_action)}
 
     assert "errors" not in body, body
     deployments = body["data"]["deployments"]
     assert [d["name"] for d in deployments] == [f"web-{n}" for n in range(1, 6)]
     assert [d["image"] for d in deployments] == images  # every field as the service itself answers it
-    # Five references on one zone: the gateway sends one `_entities` batch, the service one DescribeImages.
-    assert calls == ({"DescribeImages": 1}, 0), calls
+    assert {i["provider"] for i in images} == {provider}
+    # Five references in one location: the gateway sends one `_entities` batch, the service one provider call.
+    other = "JDCLOUD" if provider == "ZENLAYER" else "ZENLAYER"
+    assert calls == {provider: {action: 1}, other: {}}, calls
 
 
 async def test_a_reference_to_a_missing_or_malformed_image_fails_only_that_image() -> None:
