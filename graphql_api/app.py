@@ -15,7 +15,6 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from providers.base import ImageCatalog
-from providers.cache import CachedCatalog
 from providers.errors import ProviderError
 
 from . import settings as settings_module
@@ -84,20 +83,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         services = state["services"]
 
         async def probe(catalog: ImageCatalog) -> str:
-            """One small live call: the first images page of the first location, at the smallest size.
-
-            Locations may come from the cache (JD Cloud's are configured, not fetched); the images call
-            always reaches the provider, so an outage shows at once instead of after the cache's TTL.
-            """
-            live = catalog.inner if isinstance(catalog, CachedCatalog) else catalog
-
-            async def check() -> None:
-                locations = await catalog.list_locations()
-                if locations:
-                    await live.list_images(locations[0].id, {}, page_number=1, page_size=live.page_size_min)
-
+            """The provider's own cheapest signed call; it bypasses the cache, so an outage shows at once."""
             try:
-                await asyncio.wait_for(check(), READY_TIMEOUT_SECONDS)
+                await asyncio.wait_for(catalog.probe(), READY_TIMEOUT_SECONDS)
             except (ProviderError, TimeoutError) as exc:
                 return f"unavailable ({type(exc).__name__})"
             return "ok"
@@ -107,7 +95,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         providers = dict(zip(names, results, strict=True))
         healthy = sum(r == "ok" for r in results)
         status = "ok" if healthy == len(results) else "degraded" if healthy else "unavailable"
-        body = {"status": status, "demo": services.settings.demo_mode, "providers": providers}
+        body = {"status": status, "demo": services.demo, "providers": providers}
         return JSONResponse(body, status_code=200 if healthy else 503)
 
     async def metrics_route(request: Request) -> Response:

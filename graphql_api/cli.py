@@ -90,30 +90,20 @@ def export_schema(args: argparse.Namespace) -> int:
 
 
 async def _check(settings: Settings) -> int:
-    from providers.base import ProviderName
     from providers.errors import ProviderError
 
     from .services import running
 
     failures = 0
     async with running(settings) as services:
-        if services.settings.demo_mode:
+        if services.demo:
             print("demo mode: no provider credentials configured; checking the embedded emulators")
         if not services.catalogs:
             print("no provider configured")
             return 1
         for provider, catalog in services.catalogs.items():
             try:
-                locations = await catalog.list_locations()
-                if provider is ProviderName.JDCLOUD:
-                    # JD Cloud has no region listing: one smallest describeImages page is the cheap signed call.
-                    page = await catalog.list_images(
-                        locations[0].id, {"imageSource": "public"}, page_number=1, page_size=catalog.page_size_min
-                    )
-                    detail = f"{len(locations)} regions configured, describeImages ok (requestId {page.request_id})"
-                else:
-                    detail = f"DescribeZones ok, {len(locations)} zones"
-                print(f"{provider.name}: ok: {detail}")
+                print(f"{provider.name}: ok: {await catalog.probe()}")
             except ProviderError as exc:
                 failures += 1
                 print(f"{provider.name}: FAILED: {type(exc).__name__} {exc.code or ''} status={exc.status} "

@@ -35,6 +35,7 @@ class Services:
     catalogs: dict[ProviderName, ImageCatalog]
     limits: Limits
     metrics: Metrics
+    demo: bool = False  # the providers are the embedded emulators
     demo_urls: dict[str, str] = field(default_factory=dict)
 
 
@@ -112,4 +113,4 @@ async def running(settings: Settings, metrics: Metrics | None = None) -> AsyncIt
                 p: CachedCatalog(c, cache, ttl=settings.cache_ttl, on_lookup=metrics.observe_cache)
                 for p, c in catalogs.items()
             }
-        yield Services(settings, catalogs, limits_from(settings), metrics, demo_urls)
+        yield Services(settings, catalogs, limits_from(settings), metrics, bool(demo_urls), demo_urls)

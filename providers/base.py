@@ -162,6 +162,10 @@ class ImageCatalog(Protocol):
 
     async def list_locations(self) -> list[Location]: ...
 
+    async def probe(self) -> str:
+        """One cheap signed call that always reaches the provider (never a cache); what it proved."""
+        ...
+
     async def list_images(
         self, location: str, params: Mapping[str, Any], *, page_number: int, page_size: int
     ) -> ImagePage: ...

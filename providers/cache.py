@@ -69,6 +69,9 @@ class CachedCatalog:
     async def list_locations(self) -> list[Location]:
         return await self._cached("locations", None, {}, self.inner.list_locations)
 
+    async def probe(self) -> str:
+        return await self.inner.probe()  # readiness must reach the provider, never the cache
+
     async def list_images(
         self, location: str, params: Mapping[str, Any], *, page_number: int, page_size: int
     ) -> ImagePage:

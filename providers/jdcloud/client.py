@@ -91,6 +91,15 @@ class JdcloudClient:
         """The configured regions, sorted (no call: vm and disk have no describeRegions)."""
         return [Location(ProviderName.JDCLOUD, region) for region in self.regions]
 
+    async def probe(self) -> str:
+        """The smallest describeImages page of the first region (JD Cloud has no cheaper signed call)."""
+        if not self.regions:
+            return "no regions configured"
+        page = await self.list_images(
+            self.regions[0], {"imageSource": "public"}, page_number=1, page_size=self.page_size_min
+        )
+        return f"describeImages answered in {self.regions[0]} (requestId {page.request_id})"
+
     async def list_images(
         self, location: str, params: Mapping[str, Any], *, page_number: int, page_size: int
     ) -> ImagePage:

@@ -127,6 +127,10 @@ class ZenlayerClient:
             lambda response, request_id: models.parse_volume_page(response, location, request_id),
         )
 
+    async def probe(self) -> str:
+        zones = await self.describe_zones()
+        return f"DescribeZones answered with {len(zones)} zones"
+
     # --- other calls ------------------------------------------------------------------------------
 
     async def describe_zones(self, zone_ids: Sequence[str] | None = None) -> list[Location]:
