@@ -239,7 +239,9 @@ def parse_envelope(response: HttpResponse, *, action: str) -> tuple[Mapping[str,
 
 
 def _str(value: object) -> str | None:
-    """A non-empty string (JD sends strings; an empty one means "not set")."""
+    """A non-empty string; a number becomes its text (osVersion 8.2). An empty string means "not set"."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
     return value if isinstance(value, str) and value else None
 
 

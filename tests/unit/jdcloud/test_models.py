@@ -105,7 +105,7 @@ def test_the_seed_record_reads_fully() -> None:
 
 def test_odd_shapes_are_read_leniently() -> None:
     record = models.parse_image({
-        "imageId": "img-odd", "osType": "Windows", "imageSource": "self", "status": "error_copy",
+        "imageId": "img-odd", "osType": "Windows", "osVersion": 2019, "imageSource": "self", "status": "error_copy",
         "systemDiskSizeGB": "60", "sizeMB": "2048", "progress": "45%", "offline": "True", "uefiSupport": "true",
         "createTime": "2024-05-01T10:00:00Z", "tags": {"tags": [{"key": "x"}]},
         "systemDisk": {"diskCategory": "local", "localDisk": {"diskType": "ssd", "diskSizeGB": "120"}},
@@ -117,6 +117,7 @@ def test_odd_shapes_are_read_leniently() -> None:
     }, "cn-east-2")
     assert record is not None
     assert record.name == "img-odd"  # no name: the id stands in
+    assert record.os_version == "2019"
     assert record.os_type is OsType.WINDOWS and record.os_type_raw == "Windows"
     assert record.source is ImageSource.CUSTOM and record.source_raw == "self"
     assert record.status is ImageStatus.FAILED
