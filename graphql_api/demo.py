@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from providers.catalog.jdcloud import default_catalog as jdcloud_catalog
-from providers.jdcloud import emulator as jdcloud_emulator
+from providers.jdcloud.emulator import create_app as jdcloud_emulator
 from providers.jdcloud.signing import DEMO_CREDENTIALS as JD_DEMO
-from providers.zenlayer import emulator as zenlayer_emulator
+from providers.zenlayer.emulator import create_app as zenlayer_emulator
 from providers.zenlayer.signing import DEMO_CREDENTIALS as ZEN_DEMO
 
 from .settings import JdcloudSettings, Secret, Settings, ZenlayerSettings
@@ -58,7 +58,7 @@ async def _start(stack: AsyncExitStack, app: web.Application, host: str) -> str:
 async def emulators(host: str = "127.0.0.1") -> AsyncIterator[Embedded]:
     async with AsyncExitStack() as stack:
         urls = {
-            "zenlayer": await _start(stack, zenlayer_emulator.create_app(), host),
-            "jdcloud": await _start(stack, jdcloud_emulator.create_app(), host),
+            "zenlayer": await _start(stack, zenlayer_emulator(), host),
+            "jdcloud": await _start(stack, jdcloud_emulator(), host),
         }
         yield Embedded(urls=urls, jd_regions=tuple(sorted(jdcloud_catalog().regions)))
