@@ -90,7 +90,7 @@ def _status(source: str, i: int) -> tuple[str, str]:
     return ("creating", "10") if i % 13 == 12 else ("ready", "100")
 
 
-def _image(region: str, code: str, source: str, i: int) -> Record:
+def _image(code: str, source: str, i: int) -> Record:
     image_id = f"img-{code}{SOURCE_CODES[source]}{i:04d}"
     platform, os_type, versions = PLATFORMS[i % len(PLATFORMS)]
     version = versions[(i // len(PLATFORMS)) % len(versions)]
@@ -217,9 +217,6 @@ class JdcloudCatalog:
     def regions(self) -> tuple[str, ...]:
         return tuple(self.images_by_region)
 
-    def images(self, region: str, source: str | None = None) -> list[Record]:
-        return [r for r in self.images_by_region.get(region, ()) if source is None or r["imageSource"] == source]
-
 
 def build_catalog() -> JdcloudCatalog:
     images: dict[str, tuple[Record, ...]] = {}
@@ -228,7 +225,7 @@ def build_catalog() -> JdcloudCatalog:
         records: list[Record] = []
         for source, count in counts.items():
             seeds = _seed_images() if (region, source) == ("cn-north-1", "public") else []
-            records += seeds + [_image(region, code, source, i) for i in range(count - len(seeds))]
+            records += seeds + [_image(code, source, i) for i in range(count - len(seeds))]
         images[region] = tuple(records)
         disks[region] = tuple(_disk(region, code, i) for i in range(disk_count))
     return JdcloudCatalog(images, disks)
