@@ -172,14 +172,6 @@ def _paged(query: Query, records: Sequence[Record], key: str) -> dict[str, Any]:
 # --- describeImages ---------------------------------------------------------------------------------
 
 
-def _boot_mode(record: Record) -> str | None:
-    mode = record.get("bootMode")
-    if isinstance(mode, str):
-        return mode
-    uefi = record.get("uefiSupport")
-    return None if uefi is None else ("uefi" if uefi else "bios")
-
-
 def filter_images(records: Sequence[Record], query: Query) -> list[Record]:
     ids = query.texts("ids")
     source = query.text("imageSource")
@@ -209,7 +201,7 @@ def filter_images(records: Sequence[Record], query: Query) -> list[Record]:
             and name in str(record.get("name", "")).lower()
             and (instance_ids is None or record.get("instanceId") in instance_ids)
             and all(record.get(key) == value for key, value in exact.items())
-            and (boot_mode is None or _boot_mode(record) == boot_mode)
+            and (boot_mode is None or models.boot_mode_of(record) == boot_mode)
         )
 
     return [record for record in records if keep(record)]

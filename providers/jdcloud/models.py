@@ -282,7 +282,7 @@ def parse_disk_attachment(value: object) -> Disk | None:
     )
 
 
-def _boot_mode(raw: Mapping[str, Any]) -> str | None:
+def boot_mode_of(raw: Mapping[str, Any]) -> str | None:
     """bootMode as given, else derived from uefiSupport (true <=> uefi), which the docs' example uses."""
     mode = _str(raw.get("bootMode"))
     if mode is not None:
@@ -321,7 +321,7 @@ def parse_image(raw: object, location: str) -> ImageRecord | None:
         root_device_type=_str(raw.get("rootDeviceType")),
         launch_permission=_str(raw.get("launchPermission")),
         offline=boolean(raw.get("offline")),
-        boot_mode=_boot_mode(raw),
+        boot_mode=boot_mode_of(raw),
         progress=integer(raw.get("progress")),
         system_disk=parse_disk_attachment(raw.get("systemDisk")),
         data_disks=tuple(
