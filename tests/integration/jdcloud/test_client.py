@@ -371,3 +371,12 @@ async def test_the_counter_counts_calls_per_action(client: JdcloudClient, emulat
     assert emulator.counter.by_action == {"describeImages": 2, "describeImage": 1, "describeDisks": 1,
                                           "describeDisk": 1}
     assert emulator.counter.total == 5
+
+
+async def test_probe_makes_one_small_signed_call(client: JdcloudClient, emulator: Emulator) -> None:
+    assert "cn-east-2" in await client.probe()  # the first configured region, sorted
+    assert emulator.counter.by_action == {"describeImages": 1}
+    async with transport() as t:
+        idle = JdcloudClient(t, DEMO_CREDENTIALS, vm_endpoint=emulator.url, disk_endpoint=emulator.url, regions=[])
+        assert await idle.probe() == "no regions configured"
+    assert emulator.counter.total == 1
