@@ -218,7 +218,8 @@ def parse_envelope(response: HttpResponse, *, action: str) -> tuple[Mapping[str,
     except (ValueError, UnicodeDecodeError):
         document = None
     if not isinstance(document, dict):
-        if response.status >= 400:
+        # Not JD's answer (a gateway's HTML page, a cut body): only a 429 still says something usable.
+        if response.status == 429:
             raise error_from(response, None, action=action)
         raise UnavailableError(
             provider=PROVIDER, action=action, status=response.status, code="MALFORMED_RESPONSE",

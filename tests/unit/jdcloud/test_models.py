@@ -250,12 +250,18 @@ def test_unreadable_success_bodies_are_unavailable(body: bytes) -> None:
     assert caught.value.code == "MALFORMED_RESPONSE"
 
 
-def test_a_non_json_error_body_keeps_its_http_class() -> None:
-    with pytest.raises(UnavailableError):
-        models.parse_envelope(HttpResponse(502, {}, b"<html>"), action="describeImages")
-    with pytest.raises(NotFoundError) as caught:
-        models.parse_envelope(HttpResponse(404, {"x-jdcloud-request-id": "h"}, b"nope"), action="describeImage")
-    assert caught.value.request_id == "h"
+@pytest.mark.parametrize("status", [401, 404, 502])
+def test_a_non_json_error_body_is_unavailable(status: int) -> None:
+    """A gateway's HTML page is not JD's answer: it says nothing about the region or the credentials."""
+    with pytest.raises(UnavailableError) as caught:
+        models.parse_envelope(HttpResponse(status, {"x-jdcloud-request-id": "h"}, b"<html>"), action="describeImage")
+    assert (caught.value.status, caught.value.code, caught.value.request_id) == (status, "MALFORMED_RESPONSE", "h")
+
+
+def test_a_non_json_429_still_throttles() -> None:
+    with pytest.raises(ThrottledError) as caught:
+        models.parse_envelope(HttpResponse(429, {"Retry-After": "2"}, b"slow down"), action="describeImages")
+    assert caught.value.retry_after == 2.0
 
 
 def test_an_error_envelope_on_200_is_still_an_error() -> None:
