@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 
 from providers.base import ImageRecord, Location, ProviderName
-from providers.catalog.jdcloud import Record, default_catalog
+from providers.catalog.jdcloud import JdcloudCatalog, Record, default_catalog
 from providers.errors import AuthFailedError, BadRequestError, NotFoundError, ThrottledError, UnavailableError
 from providers.http import Transport
 from providers.jdcloud.client import JdcloudClient
+from providers.jdcloud.emulator import create_app
 from providers.jdcloud.signing import DEMO_CREDENTIALS, JdcloudCredentials
-from tests.support import FAST_POLICY, transport
+from tests.support import FAST_POLICY, serve, transport
 
 from .conftest import Emulator
 
@@ -380,3 +381,17 @@ async def test_probe_makes_one_small_signed_call(client: JdcloudClient, emulator
         idle = JdcloudClient(t, DEMO_CREDENTIALS, vm_endpoint=emulator.url, disk_endpoint=emulator.url, regions=[])
         assert await idle.probe() == "no regions configured"
     assert emulator.counter.total == 1
+
+
+async def test_an_odd_record_is_skipped_and_counted_over_http(caplog: pytest.LogCaptureFixture) -> None:
+    odd = {"name": "no id", "imageSource": "public"}
+    strings = {**IMAGES[2], "imageId": "img-strings", "systemDiskSizeGB": "80", "sizeMB": "1024", "offline": "false"}
+    catalog = JdcloudCatalog({REGION: (IMAGES[0], odd, strings)}, {REGION: ()})
+    async with serve(create_app(catalog=catalog)) as url, transport() as t:
+        client = JdcloudClient(t, DEMO_CREDENTIALS, vm_endpoint=url, disk_endpoint=url, regions=[REGION])
+        page = await client.list_images(REGION, {"imageSource": "public"}, page_number=1, page_size=10)
+    assert ids(page.records) == ["img-m5s0****29", "img-strings"]
+    assert page.skipped == 1 and page.total_count == 3
+    assert page.records[1].min_disk_size_gib == 80 and page.records[1].size_gib == 1.0
+    assert page.records[1].offline is False
+    assert "skipped 1 record" in caplog.text
