@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-from graphql import GraphQLError, GraphQLSyntaxError
+from graphql import GraphQLError, GraphQLSyntaxError, OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
 
 from resolvers.errors import INTERNAL_SERVER_ERROR
@@ -42,6 +42,28 @@ def classify(error: GraphQLError) -> GraphQLError:
             extensions["code"] = "BAD_USER_INPUT"  # argument coercion and other errors graphql-core raises
         error.extensions = extensions
     return error
+
+
+class OperationNameRequired(SchemaExtension):
+    """A document with several operations needs `operationName` (GraphQL spec, GetOperation).
+
+    Strawberry would silently run the first operation; this makes it the request error it is.
+    """
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        # `operation_name` falls back to the first operation's name; only the client's own value counts.
+        provided = getattr(context, "_provided_operation_name", None)
+        if document is not None and not provided:
+            operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+            if len(operations) > 1:
+                # Raised before execution, it becomes a request error: no data, 400 under graphql-response+json.
+                raise GraphQLError(
+                    "Must provide operationName when the document contains several operations.",
+                    extensions={"code": GRAPHQL_VALIDATION_FAILED},
+                )
+        yield
 
 
 class ErrorPolicy(SchemaExtension):

@@ -20,7 +20,7 @@ from providers.base import ImageRecord
 from resolvers import errors, filters, images, nodes
 
 from .context import Context
-from .errors import ErrorPolicy, is_expected
+from .errors import ErrorPolicy, OperationNameRequired, is_expected
 from .types.connection import ImageConnection, ImageEdge, PageInfo
 from .types.enums import CloudProvider, to_provider
 from .types.image import Image
@@ -144,7 +144,15 @@ class Schema(strawberry.federation.Schema):
     def entities_resolver(self, info: Info, representations: list[FederationAny]) -> list[FederationAny]:
         """Strawberry's `_entities`, but a malformed representation (not an object, unknown `__typename`,
         missing or non-scalar key) fails only its own entity, with BAD_USER_INPUT: Strawberry failed the
-        whole batch for an unknown `__typename` and masked a missing key as an internal error."""
+        whole batch for an unknown `__typename` and masked a missing key as an internal error.
+
+        A batch holds at most `CIG_MAX_PAGE_SIZE` representations, the most one page can reference."""
+        limit = info.context.limits.max_page_size
+        if len(representations) > limit:
+            raise errors.bad_input(
+                f"`representations` takes at most {limit} entries, got {len(representations)}",
+                argument="representations",
+            )
         checked = [self._checked_representation(r) for r in representations]
         valid = [FederationAny(c) for c in checked if not isinstance(c, GraphQLError)]
         resolved = iter(super().entities_resolver(info, valid))
@@ -188,6 +196,7 @@ def build_schema(*, max_depth: int = 12, max_aliases: int = 30) -> Schema:
         extensions=[
             lambda: QueryDepthLimiter(max_depth=max_depth),
             lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+            OperationNameRequired,
             ErrorPolicy,
         ],
     )

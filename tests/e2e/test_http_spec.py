@@ -123,6 +123,8 @@ REQUEST_ERRORS = [
     pytest.param("{ images(first: 3) { totalCount ", "GRAPHQL_PARSE_FAILED", id="syntax"),
     pytest.param('{ images(first: "three") { totalCount } }', "GRAPHQL_VALIDATION_FAILED", id="argument-type"),
     pytest.param("{ images { noSuchField } }", "GRAPHQL_VALIDATION_FAILED", id="unknown-field"),
+    pytest.param("query A { locations { id } } query B { __typename }", "GRAPHQL_VALIDATION_FAILED",
+                 id="several-operations-without-operationName"),
 ]
 
 

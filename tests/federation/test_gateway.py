@@ -178,6 +178,16 @@ async def test_references_in_two_zones_cost_one_call_per_zone_and_keep_their_ord
     assert calls == {"DescribeImages": 2}, calls  # grouped by zone, not one call per reference
 
 
+async def test_an_oversized_batch_is_refused_before_any_provider_call() -> None:
+    async with running_stack(max_page_size=5) as stack:
+        image = (await zone_images(stack, ZONE))[0]
+        stack.reset_calls()
+        status, body = await post_entities(stack, [{"__typename": "Image", "id": image["id"]}] * 6)
+        assert status == 200 and body["data"] is None, body
+        assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"], body
+        assert stack.calls == 0
+
+
 async def test_service_sdl_over_http_is_what_the_gateway_composes() -> None:
     """The subgraph answers `_service { sdl }` with the Federation 2 SDL, key and links included."""
     async with running_stack() as stack:
