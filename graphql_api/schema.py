@@ -10,7 +10,12 @@ from typing import Annotated, Any
 import strawberry
 from graphql import GraphQLError
 from strawberry import relay
-from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 from strawberry.federation.schema import FederationAny
 from strawberry.federation.schema_directives import Cost, ListSize
 from strawberry.types import ExecutionContext
@@ -30,6 +35,8 @@ from .types.location import Location
 log = logging.getLogger("graphql_api.schema")
 
 Info = strawberry.Info[Context, None]
+
+DOCUMENT_CACHE_SIZE = 256  # distinct query documents whose validation result is kept
 
 
 def _criteria(filter: ImageFilter | None) -> filters.Criteria:
@@ -190,12 +197,20 @@ class Schema(strawberry.federation.Schema):
 
 
 def build_schema(*, max_depth: int = 12, max_aliases: int = 30) -> Schema:
+    # The limits are validation rules. Built once, the same rule classes reach every request, so the
+    # validation cache (keyed by document and rules) hits; per-request limiter instances would each
+    # carry new rule classes and defeat it.
+    limit_rules = [
+        *QueryDepthLimiter(max_depth=max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
+    ]
     return Schema(
         query=Query,
         types=[Image, ImageConnection, PageInfo],
         extensions=[
-            lambda: QueryDepthLimiter(max_depth=max_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+            lambda: AddValidationRules(limit_rules),
+            # Frontends send the same few documents over and over: validate each once.
+            lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
             OperationNameRequired,
             ErrorPolicy,
         ],

@@ -47,9 +47,12 @@ def limits_from(settings: Settings) -> Limits:
 
 
 def _cache(settings: Settings) -> Cache:
-    # Pickle keeps normalized records intact; the cache only ever holds what this service wrote.
     cache = Cache.from_url(settings.cache_url)
-    cache.serializer = PickleSerializer()
+    if not settings.cache_url.startswith("memory://"):
+        # Redis stores bytes: pickle keeps the normalized records intact (only this service writes them).
+        # The memory cache keeps the objects themselves: pages are never mutated, and unpickling them
+        # on every hit cost more than building the answer.
+        cache.serializer = PickleSerializer()
     return cache
 
 
