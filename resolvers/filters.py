@@ -19,22 +19,16 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from providers.base import ImageRecord, ImageSource, ImageStatus, Location, OsType, ProviderName
+from providers.jdcloud import models as jdcloud_models
 from providers.zenlayer import models as zenlayer_models
 
 from . import errors
 
 MAX_TAG_FILTERS = zenlayer_models.MAX_TAG_FILTERS  # tagKeys and tags take at most 20 entries each
 
-# JD Cloud lists one image source per call (imageSource is required unless ids are given); this is
-# the order sources appear in a connection.
-JD_IMAGE_SOURCES = ("public", "thirdparty", "private", "shared", "community")
-
 # Normalized value -> the provider value that selects exactly those records (owned by each provider's
 # models). A value missing there has no exact provider equivalent and is applied in the service.
 ZENLAYER_NO_SUCH_SOURCE = {ImageSource.SHARED, ImageSource.COMMUNITY}
-JD_SOURCES = {ImageSource.OFFICIAL: "public", ImageSource.MARKETPLACE: "thirdparty", ImageSource.CUSTOM: "private",
-              ImageSource.SHARED: "shared", ImageSource.COMMUNITY: "community"}
-JD_STATUSES = {ImageStatus.AVAILABLE: "ready"}
 
 
 class TagFilterLike(Protocol):
@@ -260,10 +254,10 @@ def jdcloud_sources(criteria: Criteria, locations: Iterable[Location]) -> list[S
     params.put("platform", criteria.platform)
     params.put("architecture", criteria.architecture)
     if criteria.source is not None:
-        params.put("imageSource", JD_SOURCES[criteria.source])
+        params.put("imageSource", jdcloud_models.IMAGE_SOURCE_VALUES[criteria.source])
     if criteria.status is not None:
-        if criteria.status in JD_STATUSES:
-            params.put("status", JD_STATUSES[criteria.status])
+        if criteria.status in jdcloud_models.IMAGE_STATUS_VALUES:
+            params.put("status", jdcloud_models.IMAGE_STATUS_VALUES[criteria.status])
         else:
             residual.append(_equals("status", criteria.status))
     if criteria.os_type is not None:
@@ -272,7 +266,9 @@ def jdcloud_sources(criteria: Criteria, locations: Iterable[Location]) -> list[S
         return []
     # One listing when the source is given or ids make it optional; otherwise one per image source.
     single = "imageSource" in params.values or "ids" in params.values
-    partitions: Sequence[str | None] = [None] if single else JD_IMAGE_SOURCES
+    # JD Cloud lists one image source per call (imageSource is required unless ids are given), in
+    # the models' fixed order: that is the order sources appear in a connection.
+    partitions: Sequence[str | None] = [None] if single else jdcloud_models.JD_IMAGE_SOURCES
     return [
         Source(
             ProviderName.JDCLOUD, loc.id,
