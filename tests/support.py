@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 import pytest
 from aiohttp import web
 
+from providers.emulation import CallCounter, Faults
 from providers.http import CallPolicy, Transport
 
 # Retries in tests wait milliseconds, not seconds; everything else is the production policy.
@@ -33,6 +36,23 @@ async def serve(app: web.Application) -> AsyncIterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         await runner.cleanup()
+
+
+@dataclass
+class Emulated:
+    """A provider emulator on loopback, with its fault settings and call counter in hand."""
+
+    url: str
+    faults: Faults
+    counter: CallCounter
+
+
+@asynccontextmanager
+async def emulated(create_app: Callable[..., web.Application], **options: Any) -> AsyncIterator[Emulated]:
+    """Serve a fresh emulator (`providers.<cloud>.emulator.create_app`); Retry-After waits are 10 ms."""
+    faults, counter = Faults(retry_after_seconds=0.01), CallCounter()
+    async with serve(create_app(faults=faults, counter=counter, **options)) as url:
+        yield Emulated(url, faults, counter)
 
 
 @asynccontextmanager

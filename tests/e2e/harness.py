@@ -21,19 +21,11 @@ import uvicorn
 from graphql_api.app import create_app
 from graphql_api.settings import JdcloudSettings, Secret, Settings, ZenlayerSettings
 from providers.catalog.jdcloud import default_catalog as jdcloud_catalog
-from providers.emulation import CallCounter, Faults
 from providers.jdcloud import emulator as jd_emulator
 from providers.jdcloud.signing import DEMO_CREDENTIALS as JD_DEMO
 from providers.zenlayer import emulator as zen_emulator
 from providers.zenlayer.signing import DEMO_CREDENTIALS as ZEN_DEMO
-from tests.support import serve
-
-
-@dataclass
-class Emulated:
-    url: str
-    faults: Faults
-    counter: CallCounter
+from tests.support import Emulated, emulated
 
 
 @dataclass
@@ -103,14 +95,11 @@ async def serve_asgi(app: Any) -> AsyncIterator[str]:
 async def running_stack(adjust: Callable[[Settings], Settings] | None = None, **overrides: Any) -> AsyncIterator[Stack]:
     """`overrides` replace Settings fields; `adjust` may rewrite the finished settings (e.g. credentials)."""
     async with AsyncExitStack() as stack:
-        emulated: dict[str, Emulated] = {}
-        for name, module in (("zenlayer", zen_emulator), ("jdcloud", jd_emulator)):
-            faults, counter = Faults(), CallCounter()
-            url = await stack.enter_async_context(serve(module.create_app(faults=faults, counter=counter)))
-            emulated[name] = Emulated(url, faults, counter)
-        settings = stack_settings(emulated["zenlayer"].url, emulated["jdcloud"].url, **overrides)
+        zenlayer = await stack.enter_async_context(emulated(zen_emulator.create_app))
+        jdcloud = await stack.enter_async_context(emulated(jd_emulator.create_app))
+        settings = stack_settings(zenlayer.url, jdcloud.url, **overrides)
         if adjust is not None:
             settings = adjust(settings)
         url = await stack.enter_async_context(serve_asgi(create_app(settings)))
         session = await stack.enter_async_context(aiohttp.ClientSession())
-        yield Stack(url, emulated["zenlayer"], emulated["jdcloud"], session)
+        yield Stack(url, zenlayer, jdcloud, session)

@@ -16,9 +16,7 @@ from providers.http import Transport
 from providers.jdcloud.client import JdcloudClient
 from providers.jdcloud.emulator import create_app
 from providers.jdcloud.signing import DEMO_CREDENTIALS, JdcloudCredentials
-from tests.support import FAST_POLICY, serve, transport
-
-from .conftest import Emulator
+from tests.support import FAST_POLICY, Emulated, serve, transport
 
 REGION = "cn-north-1"
 CATALOG = default_catalog()
@@ -118,7 +116,7 @@ async def test_filters_in_every_region(client: JdcloudClient) -> None:
 
 @pytest.mark.parametrize("page_size", [10, 100])
 async def test_paging_collects_every_image_exactly_once(
-    client: JdcloudClient, emulator: Emulator, page_size: int
+    client: JdcloudClient, emulator: Emulated, page_size: int
 ) -> None:
     found = await collect(client, {"imageSource": "public"}, page_size=page_size)
     expected = truth(src("public"))
@@ -132,7 +130,7 @@ async def test_a_page_past_the_end_is_empty(client: JdcloudClient) -> None:
     assert page.records == [] and page.total_count == len(truth(src("shared")))
 
 
-async def test_get_images_chunks_ids_by_100(client: JdcloudClient, emulator: Emulator) -> None:
+async def test_get_images_chunks_ids_by_100(client: JdcloudClient, emulator: Emulated) -> None:
     wanted = truth(src("public"))[:150] + truth(src("private"))[:20]
     asked = ["img-unknown-1", *reversed(wanted), wanted[0], "img-unknown-2"]
     found = await client.get_images(REGION, asked)
@@ -142,7 +140,7 @@ async def test_get_images_chunks_ids_by_100(client: JdcloudClient, emulator: Emu
     assert emulator.counter.by_action == {"describeImages": 2}
 
 
-async def test_describe_image(client: JdcloudClient, emulator: Emulator) -> None:
+async def test_describe_image(client: JdcloudClient, emulator: Emulated) -> None:
     record = await client.describe_image(REGION, "img-m5s0****30")
     assert record.name == "CentOS 7.6 64位" and record.boot_mode == "uefi" and record.size_gib == 0
     private = await client.describe_image(REGION, "img-cn1pri0004")
@@ -155,7 +153,7 @@ async def test_describe_image(client: JdcloudClient, emulator: Emulator) -> None
     assert emulator.counter.by_action == {"describeImage": 4}
 
 
-async def test_list_locations_is_the_configured_regions_sorted(emulator: Emulator) -> None:
+async def test_list_locations_is_the_configured_regions_sorted(emulator: Emulated) -> None:
     async with transport() as t:
         client = JdcloudClient(t, DEMO_CREDENTIALS, vm_endpoint=emulator.url, disk_endpoint=emulator.url,
                                regions=["cn-south-1", "cn-north-1", "cn-south-1"])
@@ -212,7 +210,7 @@ async def test_describe_disks_filters(client: JdcloudClient, params: dict[str, A
     assert [v.disk_id for v in page.records] == expected and page.total_count == len(expected)
 
 
-async def test_describe_disks_orders_and_pages(client: JdcloudClient, emulator: Emulator) -> None:
+async def test_describe_disks_orders_and_pages(client: JdcloudClient, emulator: Emulated) -> None:
     newest_first = sorted(DISKS, key=lambda d: d["createTime"], reverse=True)
     first = await client.list_volumes(REGION, {"orders": [{"name": "create_time", "direction": 1}]},
                                       page_number=1, page_size=10)
@@ -258,7 +256,7 @@ async def test_unknown_region_is_not_found(client: JdcloudClient) -> None:
 
 
 async def test_wrong_secret_fails_auth_without_leaking_it(
-    emulator: Emulator, caplog: pytest.LogCaptureFixture
+    emulator: Emulated, caplog: pytest.LogCaptureFixture
 ) -> None:
     secret = "this-secret-must-not-leak"
     caplog.set_level(logging.DEBUG)
@@ -274,7 +272,7 @@ async def test_wrong_secret_fails_auth_without_leaking_it(
         assert secret not in text and "Signature=" not in text
 
 
-async def test_unknown_access_key_fails_auth(emulator: Emulator) -> None:
+async def test_unknown_access_key_fails_auth(emulator: Emulated) -> None:
     async with transport() as t:
         client = JdcloudClient(t, JdcloudCredentials("someone-else", DEMO_CREDENTIALS.secret_key),
                                vm_endpoint=emulator.url, disk_endpoint=emulator.url, regions=[REGION])
@@ -285,14 +283,14 @@ async def test_unknown_access_key_fails_auth(emulator: Emulator) -> None:
 # --- faults ---------------------------------------------------------------------------------------------
 
 
-async def test_a_throttle_then_success_is_retried(client: JdcloudClient, emulator: Emulator) -> None:
+async def test_a_throttle_then_success_is_retried(client: JdcloudClient, emulator: Emulated) -> None:
     emulator.faults.queue("throttle")
     page = await client.list_images(REGION, {"imageSource": "shared"}, page_number=1, page_size=10)
     assert len(page.records) == 10
     assert emulator.counter.by_action == {"describeImages": 2}
 
 
-async def test_always_throttled_gives_up_after_max_attempts(client: JdcloudClient, emulator: Emulator) -> None:
+async def test_always_throttled_gives_up_after_max_attempts(client: JdcloudClient, emulator: Emulated) -> None:
     emulator.faults.throttle_rate = 1.0
     with pytest.raises(ThrottledError) as caught:
         await client.list_images(REGION, {"imageSource": "public"}, page_number=1, page_size=10)
@@ -301,7 +299,7 @@ async def test_always_throttled_gives_up_after_max_attempts(client: JdcloudClien
     assert emulator.counter.by_action == {"describeImages": FAST_POLICY.max_attempts}
 
 
-async def test_retry_after_is_honoured(emulator: Emulator) -> None:
+async def test_retry_after_is_honoured(emulator: Emulated) -> None:
     emulator.faults.retry_after_seconds = 0.2
     emulator.faults.queue("throttle", "throttle")
     waits: list[float] = []
@@ -317,7 +315,7 @@ async def test_retry_after_is_honoured(emulator: Emulator) -> None:
     assert page.records and waits == [0.2, 0.2]
 
 
-async def test_a_slow_answer_times_out(emulator: Emulator) -> None:
+async def test_a_slow_answer_times_out(emulator: Emulated) -> None:
     emulator.faults.latency_ms = 500
     async with transport(replace(FAST_POLICY, timeout_seconds=0.1, max_attempts=2)) as t:
         client = JdcloudClient(t, DEMO_CREDENTIALS, vm_endpoint=emulator.url, disk_endpoint=emulator.url,
@@ -328,7 +326,7 @@ async def test_a_slow_answer_times_out(emulator: Emulator) -> None:
     assert emulator.counter.by_action == {"describeImages": 2}
 
 
-async def test_a_malformed_body_is_unavailable(client: JdcloudClient, emulator: Emulator) -> None:
+async def test_a_malformed_body_is_unavailable(client: JdcloudClient, emulator: Emulated) -> None:
     emulator.faults.malformed_rate = 1.0
     with pytest.raises(UnavailableError) as caught:
         await client.list_images(REGION, {"imageSource": "public"}, page_number=1, page_size=10)
@@ -338,7 +336,7 @@ async def test_a_malformed_body_is_unavailable(client: JdcloudClient, emulator: 
     assert (await client.list_images(REGION, {"imageSource": "public"}, page_number=1, page_size=10)).records
 
 
-async def test_an_oversized_body_is_unavailable(emulator: Emulator) -> None:
+async def test_an_oversized_body_is_unavailable(emulator: Emulated) -> None:
     async with transport(replace(FAST_POLICY, max_response_bytes=4096, max_attempts=1)) as t:
         client = JdcloudClient(t, DEMO_CREDENTIALS, vm_endpoint=emulator.url, disk_endpoint=emulator.url,
                                regions=[REGION])
@@ -347,14 +345,14 @@ async def test_an_oversized_body_is_unavailable(emulator: Emulator) -> None:
     assert caught.value.code == "RESPONSE_TOO_LARGE"
 
 
-async def test_a_dropped_connection_is_retried(client: JdcloudClient, emulator: Emulator) -> None:
+async def test_a_dropped_connection_is_retried(client: JdcloudClient, emulator: Emulated) -> None:
     emulator.faults.queue("drop")
     page = await client.list_images(REGION, {"imageSource": "community"}, page_number=1, page_size=10)
     assert len(page.records) == 10
     assert emulator.counter.by_action == {"describeImages": 2}
 
 
-async def test_an_injected_error_is_retried_then_surfaces(client: JdcloudClient, emulator: Emulator) -> None:
+async def test_an_injected_error_is_retried_then_surfaces(client: JdcloudClient, emulator: Emulated) -> None:
     emulator.faults.queue("error")
     assert (await client.list_volumes(REGION, {}, page_number=1, page_size=10)).records
     emulator.faults.error_rate = 1.0
@@ -363,7 +361,7 @@ async def test_an_injected_error_is_retried_then_surfaces(client: JdcloudClient,
     assert (caught.value.status, caught.value.code) == (503, "UNAVAILABLE") and caught.value.request_id
 
 
-async def test_the_counter_counts_calls_per_action(client: JdcloudClient, emulator: Emulator) -> None:
+async def test_the_counter_counts_calls_per_action(client: JdcloudClient, emulator: Emulated) -> None:
     await client.list_images(REGION, {"imageSource": "public"}, page_number=1, page_size=10)
     await client.list_images(REGION, {"imageSource": "thirdparty"}, page_number=1, page_size=10)
     await client.describe_image(REGION, "img-m5s0****29")
@@ -374,7 +372,7 @@ async def test_the_counter_counts_calls_per_action(client: JdcloudClient, emulat
     assert emulator.counter.total == 5
 
 
-async def test_probe_makes_one_small_signed_call(client: JdcloudClient, emulator: Emulator) -> None:
+async def test_probe_makes_one_small_signed_call(client: JdcloudClient, emulator: Emulated) -> None:
     assert "cn-east-2" in await client.probe()  # the first configured region, sorted
     assert emulator.counter.by_action == {"describeImages": 1}
     async with transport() as t:

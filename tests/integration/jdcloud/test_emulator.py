@@ -12,8 +12,7 @@ import pytest
 from providers.jdcloud import signing
 from providers.jdcloud.models import encode_query
 from providers.jdcloud.signing import DEMO_CREDENTIALS
-
-from .conftest import Emulator
+from tests.support import Emulated
 
 NOW = datetime(2024, 1, 1, 12, tzinfo=UTC)
 IMAGES = "/v1/regions/cn-north-1/images"
@@ -31,14 +30,14 @@ async def get(url: str, *, region: str = "cn-north-1", service: str = "vm", sign
         return response.status, await response.json(content_type=None), dict(response.headers)
 
 
-async def test_success_envelope_and_request_id_header(emulator: Emulator) -> None:
+async def test_success_envelope_and_request_id_header(emulator: Emulated) -> None:
     status, body, headers = await get(f"{emulator.url}{IMAGES}?imageSource=shared&pageSize=10")
     assert status == 200 and set(body) == {"requestId", "result"}
     assert body["requestId"] == headers["x-jdcloud-request-id"] and len(body["requestId"]) == 32
     assert set(body["result"]) == {"images", "totalCount"} and len(body["result"]["images"]) == 10
 
 
-async def test_no_match_still_answers_a_non_empty_result(emulator: Emulator) -> None:
+async def test_no_match_still_answers_a_non_empty_result(emulator: Emulated) -> None:
     status, body, _ = await get(f"{emulator.url}{IMAGES}?imageSource=shared&imageName=nothing-like-this")
     assert status == 200 and body["result"] == {"images": [], "totalCount": 0}
 
@@ -54,7 +53,7 @@ async def test_no_match_still_answers_a_non_empty_result(emulator: Emulator) -> 
     ("imageSource=public&ids=img-1", "INVALID_ARGUMENT", None),
     ("imageSource.1=public", "INVALID_ARGUMENT", None),
 ])
-async def test_parameter_errors(emulator: Emulator, query: str, code: str, message: str | None) -> None:
+async def test_parameter_errors(emulator: Emulated, query: str, code: str, message: str | None) -> None:
     status, body, headers = await get(f"{emulator.url}{IMAGES}?{query}")
     assert status == 400 and body["error"]["code"] == 400 and body["error"]["status"] == code
     assert message is None or body["error"]["message"] == message
@@ -62,12 +61,12 @@ async def test_parameter_errors(emulator: Emulator, query: str, code: str, messa
 
 
 @pytest.mark.parametrize("value", ["True", "true", "TRUE"])
-async def test_booleans_in_any_case(emulator: Emulator, value: str) -> None:
+async def test_booleans_in_any_case(emulator: Emulated, value: str) -> None:
     status, body, _ = await get(f"{emulator.url}{IMAGES}?imageSource=public&offline={value}&pageSize=100")
     assert status == 200 and body["result"]["images"] and all(i["offline"] for i in body["result"]["images"])
 
 
-async def test_unknown_region_and_resources_are_not_found(emulator: Emulator) -> None:
+async def test_unknown_region_and_resources_are_not_found(emulator: Emulated) -> None:
     for path, region, service in (
         ("/v1/regions/cn-west-9/images?imageSource=public", "cn-west-9", "vm"),
         ("/v1/regions/cn-north-1/images/img-nope", "cn-north-1", "vm"),
@@ -78,7 +77,7 @@ async def test_unknown_region_and_resources_are_not_found(emulator: Emulator) ->
         assert body["error"]["message"] and body["requestId"]
 
 
-async def test_a_starred_image_id_in_the_path(emulator: Emulator) -> None:
+async def test_a_starred_image_id_in_the_path(emulator: Emulated) -> None:
     status, body, _ = await get(f"{emulator.url}{IMAGES}/img-m5s0%2A%2A%2A%2A29")
     assert status == 200 and body["result"]["image"]["name"] == "CentOS 8.2 64位"
 
@@ -89,14 +88,14 @@ async def test_a_starred_image_id_in_the_path(emulator: Emulator) -> None:
     ("cn-north-1", "disk", True),  # scope names the other service
 ])
 async def test_missing_or_misscoped_signatures_are_unauthenticated(
-    emulator: Emulator, region: str, service: str, sign: bool
+    emulator: Emulated, region: str, service: str, sign: bool
 ) -> None:
     status, body, _ = await get(f"{emulator.url}{IMAGES}?imageSource=public", region=region, service=service,
                                 sign=sign)
     assert status == 401 and body["error"]["status"] == "UNAUTHENTICATED" and body["requestId"]
 
 
-async def test_a_tampered_query_is_unauthenticated(emulator: Emulator) -> None:
+async def test_a_tampered_query_is_unauthenticated(emulator: Emulated) -> None:
     url = f"{emulator.url}{IMAGES}?imageSource=public"
     headers = signing.sign(DEMO_CREDENTIALS, method="GET", url=url, headers={"Content-Type": "application/json"},
                            body=b"", region="cn-north-1", service="vm", now=NOW, nonce="n")
@@ -104,7 +103,7 @@ async def test_a_tampered_query_is_unauthenticated(emulator: Emulator) -> None:
     assert status == 401
 
 
-async def test_a_go_style_jdcloud2_request_is_accepted(emulator: Emulator) -> None:
+async def test_a_go_style_jdcloud2_request_is_accepted(emulator: Emulated) -> None:
     """JDCLOUD2, date and nonce signed, query raw as sent with `+` for spaces (keys sorted, as Go does)."""
     url = f"{emulator.url}{IMAGES}?imageName=CentOS+8.2&imageSource=public&pageSize=10"
     date = signing.date_of(NOW)
@@ -127,7 +126,7 @@ async def test_a_go_style_jdcloud2_request_is_accepted(emulator: Emulator) -> No
     assert names[0] == "CentOS 8.2 64位" and all("centos 8.2" in name.lower() for name in names)
 
 
-async def test_disk_query_layout(emulator: Emulator) -> None:
+async def test_disk_query_layout(emulator: Emulated) -> None:
     query = encode_query({"filters": [{"name": "name", "values": ["系统盘", "data"]}]})
     status, body, _ = await get(f"{emulator.url}/v1/regions/cn-north-1/disks?{query}", service="disk")
     assert status == 400 and body["error"]["status"] == "INVALID_ARGUMENT"  # name takes one value
@@ -136,7 +135,7 @@ async def test_disk_query_layout(emulator: Emulator) -> None:
     assert status == 400 and body["error"]["status"] == "INVALID_ARGUMENT"
 
 
-async def test_faults_answer_in_the_jd_envelope(emulator: Emulator) -> None:
+async def test_faults_answer_in_the_jd_envelope(emulator: Emulated) -> None:
     emulator.faults.queue("throttle", "error")
     status, body, headers = await get(f"{emulator.url}{IMAGES}?imageSource=public")
     assert status == 429 and body["error"]["code"] == 429 and body["error"]["status"] == "RATE_LIMIT"
@@ -146,7 +145,7 @@ async def test_faults_answer_in_the_jd_envelope(emulator: Emulator) -> None:
                                                "message": "Service temporarily unavailable"}
 
 
-async def test_only_provider_calls_are_counted(emulator: Emulator) -> None:
+async def test_only_provider_calls_are_counted(emulator: Emulated) -> None:
     status, body, _ = await get(f"{emulator.url}/v1/regions/cn-north-1/instances")
     assert status == 404 and body["error"]["status"] == "NOT_FOUND"  # still the JD envelope
     await get(f"{emulator.url}{IMAGES}?imageSource=public")

@@ -18,14 +18,13 @@ from jdcloud_sdk.services.vm.client.VmClient import VmClient
 
 from providers.catalog.jdcloud import default_catalog
 from providers.jdcloud.signing import DEMO_CREDENTIALS
-
-from .conftest import Emulator
+from tests.support import Emulated
 
 REGION = "cn-north-1"
 QUIET = Logger(ERROR)  # the SDK prints every canonical request at INFO
 
 
-def _config(emulator: Emulator) -> Config:
+def _config(emulator: Emulated) -> Config:
     return Config(endpoint=urlsplit(emulator.url).netloc, scheme="http", timeout=5)
 
 
@@ -40,7 +39,7 @@ def _images(**setters: Any) -> DescribeImagesRequest:
     return DescribeImagesRequest(parameters)
 
 
-async def test_the_sdk_lists_images_with_the_demo_credentials(emulator: Emulator) -> None:
+async def test_the_sdk_lists_images_with_the_demo_credentials(emulator: Emulated) -> None:
     client = VmClient(_credential(), _config(emulator), QUIET)
     response = await asyncio.to_thread(client.send, _images(imageSource="public", pageSize=100))
     assert response.error is None and response.request_id
@@ -52,7 +51,7 @@ async def test_the_sdk_lists_images_with_the_demo_credentials(emulator: Emulator
     assert emulator.counter.by_action == {"describeImages": 1}
 
 
-async def test_the_sdk_sends_python_booleans_and_id_lists(emulator: Emulator) -> None:
+async def test_the_sdk_sends_python_booleans_and_id_lists(emulator: Emulated) -> None:
     client = VmClient(_credential(), _config(emulator), QUIET)
     offline = await asyncio.to_thread(client.send, _images(imageSource="public", offline=True, pageSize=100))
     assert offline.error is None
@@ -64,7 +63,7 @@ async def test_the_sdk_sends_python_booleans_and_id_lists(emulator: Emulator) ->
     assert [i["imageId"] for i in named.result["images"]] == ["img-cn1pri0004"]
 
 
-async def test_the_sdk_reads_one_image_and_a_not_found(emulator: Emulator) -> None:
+async def test_the_sdk_reads_one_image_and_a_not_found(emulator: Emulated) -> None:
     client = VmClient(_credential(), _config(emulator), QUIET)
     one = DescribeImageRequest(DescribeImageParameters(REGION, "img-cn1pub0003"))
     found = await asyncio.to_thread(client.send, one)
@@ -73,14 +72,14 @@ async def test_the_sdk_reads_one_image_and_a_not_found(emulator: Emulator) -> No
     assert missing.error.code == 404 and missing.error.status == "NOT_FOUND" and missing.request_id
 
 
-async def test_the_sdk_gets_a_documented_parameter_error(emulator: Emulator) -> None:
+async def test_the_sdk_gets_a_documented_parameter_error(emulator: Emulated) -> None:
     client = VmClient(_credential(), _config(emulator), QUIET)
     response = await asyncio.to_thread(client.send, _images(imageSource="public", pageSize=5))
     assert (response.error.code, response.error.status, response.error.message) == (
         400, "OUT_OF_RANGE", "PageSize out of range")
 
 
-async def test_the_disk_sdk_filters_disks(emulator: Emulator) -> None:
+async def test_the_disk_sdk_filters_disks(emulator: Emulated) -> None:
     parameters = DescribeDisksParameters(REGION)
     parameters.setFilters([{"name": "status", "operator": "eq", "values": ["in-use", "available"]}])
     parameters.setTags([{"key": "env", "values": ["prod"]}])
@@ -96,7 +95,7 @@ async def test_the_disk_sdk_filters_disks(emulator: Emulator) -> None:
     assert emulator.counter.by_action == {"describeDisks": 1}
 
 
-async def test_the_sdk_with_wrong_keys_gets_401(emulator: Emulator) -> None:
+async def test_the_sdk_with_wrong_keys_gets_401(emulator: Emulated) -> None:
     client = VmClient(_credential("not-the-secret"), _config(emulator), QUIET)
     response = await asyncio.to_thread(client.send, _images(imageSource="public"))
     assert response.result is None

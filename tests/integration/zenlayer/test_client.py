@@ -25,9 +25,7 @@ from providers.http import CallPolicy, Transport
 from providers.zenlayer.client import ZenlayerClient
 from providers.zenlayer.emulator import create_app
 from providers.zenlayer.signing import DEMO_CREDENTIALS, ZenlayerCredentials, ZenlayerToken
-from tests.support import FAST_POLICY, serve, transport
-
-from .conftest import Emulator
+from tests.support import FAST_POLICY, Emulated, serve, transport
 
 ZONE = "asia-east-1a"
 CATALOG = default_catalog()
@@ -72,7 +70,7 @@ FILTERS: list[tuple[dict[str, Any], Callable[[dict[str, Any]], bool]]] = [
 
 @pytest.mark.parametrize(("params", "keep"), FILTERS, ids=[str(p) for p, _ in FILTERS])
 async def test_every_filter_matches_the_catalog(
-    client: ZenlayerClient, emulator: Emulator, params: dict[str, Any], keep: Callable[[dict[str, Any]], bool]
+    client: ZenlayerClient, emulator: Emulated, params: dict[str, Any], keep: Callable[[dict[str, Any]], bool]
 ) -> None:
     for zone in CATALOG.zone_ids:
         page = await client.list_images(zone, params, page_number=1, page_size=1000)
@@ -100,7 +98,7 @@ async def test_the_seed_example(client: ZenlayerClient) -> None:
 
 @pytest.mark.parametrize("size", [1, 7, 13, 61, 62, 1000])
 async def test_paging_collects_every_image_exactly_once(
-    client: ZenlayerClient, emulator: Emulator, size: int
+    client: ZenlayerClient, emulator: Emulated, size: int
 ) -> None:
     everything = expected_ids(ZONE, lambda r: True)
     seen: list[str] = []
@@ -121,14 +119,14 @@ async def test_a_page_past_the_end_is_empty(client: ZenlayerClient) -> None:
     assert page.records == [] and page.total_count == len(CATALOG.images_by_zone[ZONE])
 
 
-async def test_get_images_in_the_order_asked_one_call(client: ZenlayerClient, emulator: Emulator) -> None:
+async def test_get_images_in_the_order_asked_one_call(client: ZenlayerClient, emulator: Emulated) -> None:
     wanted = ["img-ae1a-0003", "no-such-image", "ubuntu2004_20240712", "img-ae1a-0003", "centos79_20240301"]
     records = await client.get_images(ZONE, wanted)
     assert [r.image_id for r in records] == ["img-ae1a-0003", "ubuntu2004_20240712", "centos79_20240301"]
     assert emulator.counter.by_action == {"DescribeImages": 1}
 
 
-async def test_get_images_chunks_by_a_thousand(client: ZenlayerClient, emulator: Emulator) -> None:
+async def test_get_images_chunks_by_a_thousand(client: ZenlayerClient, emulator: Emulated) -> None:
     wanted = [f"ghost-{n}" for n in range(1500)] + ["ubuntu2404_20240712"]
     records = await client.get_images(ZONE, wanted)
     assert [r.image_id for r in records] == ["ubuntu2404_20240712"]
@@ -137,7 +135,7 @@ async def test_get_images_chunks_by_a_thousand(client: ZenlayerClient, emulator:
     assert emulator.counter.total == 2
 
 
-async def test_locations_sorted_and_restricted(client: ZenlayerClient, emulator: Emulator) -> None:
+async def test_locations_sorted_and_restricted(client: ZenlayerClient, emulator: Emulated) -> None:
     locations = await client.list_locations()
     assert [loc.id for loc in locations] == sorted(CATALOG.zone_ids)
     zone = next(loc for loc in locations if loc.id == ZONE)
@@ -162,7 +160,7 @@ async def test_volumes(client: ZenlayerClient) -> None:
         await client.list_volumes("atlantis-1a", {}, page_number=1, page_size=10)
 
 
-async def test_calls_are_counted_per_action(client: ZenlayerClient, emulator: Emulator) -> None:
+async def test_calls_are_counted_per_action(client: ZenlayerClient, emulator: Emulated) -> None:
     await client.list_locations()
     await client.list_images(ZONE, {}, page_number=1, page_size=10)
     await client.list_images(ZONE, {}, page_number=2, page_size=10)
@@ -173,7 +171,7 @@ async def test_calls_are_counted_per_action(client: ZenlayerClient, emulator: Em
 # --- errors -----------------------------------------------------------------------------------------
 
 
-async def test_unknown_zone_is_not_found(client: ZenlayerClient, emulator: Emulator) -> None:
+async def test_unknown_zone_is_not_found(client: ZenlayerClient, emulator: Emulated) -> None:
     with pytest.raises(NotFoundError) as caught:
         await client.list_images("atlantis-1a", {}, page_number=1, page_size=10)
     error = caught.value
@@ -193,7 +191,7 @@ async def test_unknown_zone_is_not_found(client: ZenlayerClient, emulator: Emula
     ({"imageName": 7}, 1, 10, "INVALID_PARAMETER_VALUE"),
 ])
 async def test_bad_parameters(
-    client: ZenlayerClient, emulator: Emulator, params: dict[str, Any], page_number: int, page_size: int, code: str
+    client: ZenlayerClient, emulator: Emulated, params: dict[str, Any], page_number: int, page_size: int, code: str
 ) -> None:
     with pytest.raises(BadRequestError) as caught:
         await client.list_images(ZONE, params, page_number=page_number, page_size=page_size)
@@ -219,7 +217,7 @@ async def test_missing_zone_is_a_missing_parameter(client: ZenlayerClient) -> No
     (ZenlayerToken("wrong-token"), "AUTH_FAILED"),
 ])
 async def test_bad_credentials_fail_auth_without_retry(
-    emulator: Emulator, credentials: ZenlayerCredentials | ZenlayerToken, code: str
+    emulator: Emulated, credentials: ZenlayerCredentials | ZenlayerToken, code: str
 ) -> None:
     async with transport() as t:
         client = ZenlayerClient(t, credentials, emulator.url)
@@ -229,7 +227,7 @@ async def test_bad_credentials_fail_auth_without_retry(
     assert emulator.counter.total == 1
 
 
-async def test_a_configured_token_works(emulator: Emulator) -> None:
+async def test_a_configured_token_works(emulator: Emulated) -> None:
     async with transport() as t:
         client = ZenlayerClient(t, ZenlayerToken("demo-token"), emulator.url)
         page = await client.list_images(ZONE, {}, page_number=1, page_size=5)
@@ -248,14 +246,14 @@ class RecordingSleep:
         await asyncio.sleep(0)
 
 
-async def test_one_throttle_then_success(client: ZenlayerClient, emulator: Emulator) -> None:
+async def test_one_throttle_then_success(client: ZenlayerClient, emulator: Emulated) -> None:
     emulator.faults.queue("throttle")
     page = await client.list_images(ZONE, {}, page_number=1, page_size=5)
     assert len(page.records) == 5
     assert emulator.counter.by_action == {"DescribeImages": 2}
 
 
-async def test_always_throttled_gives_up_after_max_attempts(client: ZenlayerClient, emulator: Emulator) -> None:
+async def test_always_throttled_gives_up_after_max_attempts(client: ZenlayerClient, emulator: Emulated) -> None:
     emulator.faults.throttle_rate = 1.0
     with pytest.raises(ThrottledError) as caught:
         await client.list_images(ZONE, {}, page_number=1, page_size=5)
@@ -263,7 +261,7 @@ async def test_always_throttled_gives_up_after_max_attempts(client: ZenlayerClie
     assert emulator.counter.total == FAST_POLICY.max_attempts
 
 
-async def test_retry_after_is_honoured(emulator: Emulator) -> None:
+async def test_retry_after_is_honoured(emulator: Emulated) -> None:
     emulator.faults.retry_after_seconds = 2.5
     emulator.faults.queue("throttle", "throttle")
     sleep = RecordingSleep()
@@ -278,7 +276,7 @@ async def test_retry_after_is_honoured(emulator: Emulator) -> None:
     assert emulator.counter.total == 4
 
 
-async def test_a_slow_answer_times_out(emulator: Emulator) -> None:
+async def test_a_slow_answer_times_out(emulator: Emulated) -> None:
     emulator.faults.latency_ms = 500
     policy = CallPolicy(timeout_seconds=0.1, max_attempts=2, backoff_base_seconds=0.01, backoff_max_seconds=0.01)
     async with transport(policy) as t:
@@ -290,7 +288,7 @@ async def test_a_slow_answer_times_out(emulator: Emulator) -> None:
 
 
 @pytest.mark.parametrize("fault", ["malformed", "error", "drop"])
-async def test_a_transient_fault_is_retried(client: ZenlayerClient, emulator: Emulator, fault: str) -> None:
+async def test_a_transient_fault_is_retried(client: ZenlayerClient, emulator: Emulated, fault: str) -> None:
     emulator.faults.queue(fault)
     page = await client.list_images(ZONE, {}, page_number=1, page_size=5)
     assert len(page.records) == 5
@@ -300,7 +298,7 @@ async def test_a_transient_fault_is_retried(client: ZenlayerClient, emulator: Em
 @pytest.mark.parametrize(("fault", "code"), [("malformed", "MALFORMED_RESPONSE"),
                                              ("error", "SERVICE_TEMPORARY_UNAVAILABLE"),
                                              ("drop", "NETWORK_ERROR")])
-async def test_a_persistent_fault_is_unavailable(emulator: Emulator, fault: str, code: str) -> None:
+async def test_a_persistent_fault_is_unavailable(emulator: Emulated, fault: str, code: str) -> None:
     emulator.faults.queue(fault, fault)
     async with transport(CallPolicy(max_attempts=2, backoff_base_seconds=0.01, backoff_max_seconds=0.01)) as t:
         client = ZenlayerClient(t, DEMO_CREDENTIALS, emulator.url)
@@ -309,7 +307,7 @@ async def test_a_persistent_fault_is_unavailable(emulator: Emulator, fault: str,
     assert caught.value.code == code
 
 
-async def test_an_oversized_body_is_refused(emulator: Emulator) -> None:
+async def test_an_oversized_body_is_refused(emulator: Emulated) -> None:
     emulator.faults.oversize_bytes = 10_000
     async with transport(CallPolicy(max_attempts=1, max_response_bytes=4_000)) as t:
         client = ZenlayerClient(t, DEMO_CREDENTIALS, emulator.url)
@@ -318,7 +316,7 @@ async def test_an_oversized_body_is_refused(emulator: Emulator) -> None:
     assert caught.value.code == "RESPONSE_TOO_LARGE"
 
 
-async def test_no_secret_reaches_errors_or_logs(emulator: Emulator, caplog: pytest.LogCaptureFixture) -> None:
+async def test_no_secret_reaches_errors_or_logs(emulator: Emulated, caplog: pytest.LogCaptureFixture) -> None:
     wrong = ZenlayerCredentials(DEMO_CREDENTIALS.access_key_id, "hunter2-wrong-password")
     errors: list[ProviderError] = []
     with caplog.at_level(logging.DEBUG):

@@ -11,14 +11,13 @@ import aiohttp
 
 from providers.zenlayer import signing
 from providers.zenlayer.signing import DEMO_CREDENTIALS
-
-from .conftest import Emulator
+from tests.support import Emulated
 
 ENVELOPE_KEYS = {"requestId", "code", "message"}
 
 
 async def post(
-    emulator: Emulator, body: bytes, *, action: str = "DescribeImages", content_type: str = "application/json",
+    emulator: Emulated, body: bytes, *, action: str = "DescribeImages", content_type: str = "application/json",
     sign_body: bytes | None = None, authorization: bool = True,
 ) -> tuple[int, dict[str, Any], dict[str, str]]:
     host = urlsplit(emulator.url).netloc
@@ -32,7 +31,7 @@ async def post(
         return response.status, json.loads(await response.read()), dict(response.headers)
 
 
-async def test_the_docs_content_type_and_compact_json_verify(emulator: Emulator) -> None:
+async def test_the_docs_content_type_and_compact_json_verify(emulator: Emulated) -> None:
     body = b'{"pageSize":10,"pageNum":1,"zoneId":"asia-east-1a"}'
     status, document, _ = await post(emulator, body, content_type="application/json; charset=utf-8")
     assert status == 200
@@ -41,19 +40,19 @@ async def test_the_docs_content_type_and_compact_json_verify(emulator: Emulator)
     assert len(document["response"]["dataSet"]) == 10
 
 
-async def test_a_body_changed_after_signing_is_refused(emulator: Emulator) -> None:
+async def test_a_body_changed_after_signing_is_refused(emulator: Emulated) -> None:
     status, document, _ = await post(emulator, b'{"zoneId": "na-west-1a"}', sign_body=b'{"zoneId": "asia-east-1a"}')
     assert (status, document["code"]) == (401, "SIGNATURE_INVALID")
     assert set(document) == ENVELOPE_KEYS
 
 
-async def test_missing_authorization(emulator: Emulator) -> None:
+async def test_missing_authorization(emulator: Emulated) -> None:
     status, document, _ = await post(emulator, b"{}", authorization=False)
     assert (status, document["code"]) == (401, "AUTH_FAILED")
     assert set(document) == ENVELOPE_KEYS
 
 
-async def test_unknown_action_and_bad_bodies(emulator: Emulator) -> None:
+async def test_unknown_action_and_bad_bodies(emulator: Emulated) -> None:
     status, document, _ = await post(emulator, b"{}", action="RebootTheWorld")
     assert (status, document["code"], set(document)) == (400, "INVALID_ACTION", ENVELOPE_KEYS)
     status, document, _ = await post(emulator, b"[1, 2]")
@@ -62,13 +61,13 @@ async def test_unknown_action_and_bad_bodies(emulator: Emulator) -> None:
     assert (status, document["code"]) == (400, "MISSING_PARAMETER")
 
 
-async def test_regions(emulator: Emulator) -> None:
+async def test_regions(emulator: Emulated) -> None:
     status, document, _ = await post(emulator, b'{"regionIds": ["eu-west-1"]}', action="DescribeRegions")
     assert status == 200
     assert [r["regionId"] for r in document["response"]["regionSet"]] == ["eu-west-1"]
 
 
-async def test_injected_faults_use_the_zenlayer_envelope(emulator: Emulator) -> None:
+async def test_injected_faults_use_the_zenlayer_envelope(emulator: Emulated) -> None:
     emulator.faults.queue("throttle", "error")
     status, document, headers = await post(emulator, b'{"zoneId": "asia-east-1a"}')
     assert (status, document["code"], set(document)) == (429, "REQUEST_LIMIT_EXCEEDED", ENVELOPE_KEYS)
@@ -77,7 +76,7 @@ async def test_injected_faults_use_the_zenlayer_envelope(emulator: Emulator) -> 
     assert (status, document["code"], set(document)) == (503, "SERVICE_TEMPORARY_UNAVAILABLE", ENVELOPE_KEYS)
 
 
-async def test_control_endpoints_count_by_action(emulator: Emulator) -> None:
+async def test_control_endpoints_count_by_action(emulator: Emulated) -> None:
     await post(emulator, b'{"zoneId": "asia-east-1a"}')
     await post(emulator, b"{}", action="DescribeZones")
     async with aiohttp.ClientSession() as session, session.get(emulator.url + "/_emulator/calls") as response:

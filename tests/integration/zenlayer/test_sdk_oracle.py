@@ -14,13 +14,12 @@ from zenlayercloud.zec.v20250901.zec_client import ZecClient
 
 from providers.catalog.zenlayer import SEED_IMAGES, default_catalog
 from providers.zenlayer.signing import DEMO_CREDENTIALS
-
-from .conftest import Emulator
+from tests.support import Emulated
 
 ZONE = "asia-east-1a"
 
 
-def sdk_client(emulator: Emulator, credential: Credential | TokenCredential | None = None) -> ZecClient:
+def sdk_client(emulator: Emulated, credential: Credential | TokenCredential | None = None) -> ZecClient:
     config = Config(scheme="http", domain=urlsplit(emulator.url).netloc, request_timeout=5,
                     rate_limit_retry_duration=lambda attempt: 0.01)
     return ZecClient(credential or Credential(DEMO_CREDENTIALS.access_key_id, DEMO_CREDENTIALS.access_key_password),
@@ -33,7 +32,7 @@ def images_request(**fields: object) -> models.DescribeImagesRequest:
     return request
 
 
-async def test_the_sdk_lists_the_seed_example(emulator: Emulator) -> None:
+async def test_the_sdk_lists_the_seed_example(emulator: Emulated) -> None:
     client = sdk_client(emulator)
     response = await asyncio.to_thread(client.DescribeImages, images_request(zoneId=ZONE, osType="linux", pageSize=3))
     assert [image.imageId for image in response.dataSet] == [r["imageId"] for r in SEED_IMAGES]
@@ -42,7 +41,7 @@ async def test_the_sdk_lists_the_seed_example(emulator: Emulator) -> None:
     assert emulator.counter.by_action == {"DescribeImages": 1}
 
 
-async def test_the_sdk_reads_every_page_and_tag_shape(emulator: Emulator) -> None:
+async def test_the_sdk_reads_every_page_and_tag_shape(emulator: Emulated) -> None:
     client = sdk_client(emulator)
     for zone in default_catalog().zone_ids:
         response = await asyncio.to_thread(client.DescribeImages, images_request(zoneId=zone, pageSize=1000))
@@ -51,14 +50,14 @@ async def test_the_sdk_reads_every_page_and_tag_shape(emulator: Emulator) -> Non
         assert tagged and all(tag.key for image in tagged for tag in image.tags.tags)
 
 
-async def test_the_sdk_filters_by_a_name_with_odd_characters(emulator: Emulator) -> None:
+async def test_the_sdk_filters_by_a_name_with_odd_characters(emulator: Emulated) -> None:
     client = sdk_client(emulator)
     request = images_request(zoneId=ZONE, imageName="测试 镜像 a&b=c", tags=[{"key": "env", "value": "staging"}])
     response = await asyncio.to_thread(client.DescribeImages, request)
     assert [image.imageId for image in response.dataSet] == ["img-ae1a-0001"]
 
 
-async def test_the_sdk_lists_zones_regions_and_disks(emulator: Emulator) -> None:
+async def test_the_sdk_lists_zones_regions_and_disks(emulator: Emulated) -> None:
     client = sdk_client(emulator)
     zones = await asyncio.to_thread(client.DescribeZones, models.DescribeZonesRequest())
     assert [z.zoneId for z in zones.zoneSet] == list(default_catalog().zone_ids)
@@ -70,13 +69,13 @@ async def test_the_sdk_lists_zones_regions_and_disks(emulator: Emulator) -> None
     assert [d.diskId for d in disks.dataSet] == [d["diskId"] for d in default_catalog().disks_by_zone[ZONE]]
 
 
-async def test_the_sdk_with_a_token(emulator: Emulator) -> None:
+async def test_the_sdk_with_a_token(emulator: Emulated) -> None:
     client = sdk_client(emulator, TokenCredential("demo-token"))
     response = await asyncio.to_thread(client.DescribeImages, images_request(zoneId=ZONE, pageSize=2))
     assert len(response.dataSet) == 2
 
 
-async def test_the_sdk_gets_an_auth_error_with_wrong_keys(emulator: Emulator) -> None:
+async def test_the_sdk_gets_an_auth_error_with_wrong_keys(emulator: Emulated) -> None:
     client = sdk_client(emulator, Credential(DEMO_CREDENTIALS.access_key_id, "not-the-password"))
     with pytest.raises(ZenlayerCloudSdkException) as caught:
         await asyncio.to_thread(client.DescribeImages, images_request(zoneId=ZONE))
@@ -88,7 +87,7 @@ async def test_the_sdk_gets_an_auth_error_with_wrong_keys(emulator: Emulator) ->
     assert caught.value.code == "AUTH_FAILED"
 
 
-async def test_the_sdk_sees_documented_errors(emulator: Emulator) -> None:
+async def test_the_sdk_sees_documented_errors(emulator: Emulated) -> None:
     client = sdk_client(emulator)
     with pytest.raises(ZenlayerCloudSdkException) as caught:
         await asyncio.to_thread(client.DescribeImages, images_request(zoneId="atlantis-1a"))
@@ -98,7 +97,7 @@ async def test_the_sdk_sees_documented_errors(emulator: Emulator) -> None:
     assert caught.value.code == "INVALID_PARAMETER_VALUE"
 
 
-async def test_the_sdk_retries_our_throttle(emulator: Emulator) -> None:
+async def test_the_sdk_retries_our_throttle(emulator: Emulated) -> None:
     emulator.faults.queue("throttle")
     client = sdk_client(emulator)
     response = await asyncio.to_thread(client.DescribeImages, images_request(zoneId=ZONE, pageSize=1))
