@@ -19,7 +19,7 @@ async def emulator() -> AsyncIterator[Emulated]:
 
 
 @pytest.fixture
-async def client(emulator: Emulator) -> AsyncIterator[JdcloudClient]:
+async def client(emulator: Emulated) -> AsyncIterator[JdcloudClient]:
     async with transport() as t:
         yield JdcloudClient(t, DEMO_CREDENTIALS, vm_endpoint=emulator.url, disk_endpoint=emulator.url,
                             regions=default_catalog().regions)

@@ -18,6 +18,6 @@ async def emulator() -> AsyncIterator[Emulated]:
 
 
 @pytest.fixture
-async def client(emulator: Emulator) -> AsyncIterator[ZenlayerClient]:
+async def client(emulator: Emulated) -> AsyncIterator[ZenlayerClient]:
     async with transport() as t:
         yield ZenlayerClient(t, DEMO_CREDENTIALS, emulator.url)
