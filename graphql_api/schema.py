@@ -22,7 +22,8 @@ from strawberry.types import ExecutionContext
 
 from providers import base
 from providers.base import ImageRecord
-from resolvers import errors, filters, images, nodes
+from resolvers import errors, filters, images, listing, nodes
+from resolvers.listing import ConnectionPage
 
 from .context import Context
 from .errors import ErrorPolicy, OperationNameRequired, is_expected
@@ -59,7 +60,7 @@ def _criteria(filter: ImageFilter | None) -> filters.Criteria:
     )
 
 
-def _connection(page: images.ImagesPage) -> ImageConnection:
+def _connection(page: ConnectionPage[ImageRecord]) -> ImageConnection:
     return ImageConnection(
         edges=[ImageEdge(cursor=e.cursor, node=Image.from_record(e.record)) for e in page.edges],
         page_info=PageInfo(
@@ -67,7 +68,7 @@ def _connection(page: images.ImagesPage) -> ImageConnection:
             start_cursor=page.start_cursor, end_cursor=page.end_cursor,
         ),
         total_count=page.total_count,
-        oldest_data_age_seconds=images.age_seconds(page.oldest_fetched_at),
+        oldest_data_age_seconds=page.oldest_age_seconds,
     )
 
 
@@ -135,7 +136,7 @@ class Query:
         provider: Annotated[CloudProvider | None, strawberry.argument(description="Only this cloud.")] = None,
     ) -> list[Location]:
         selected = [to_provider(provider)] if provider else list(filters.PROVIDER_ORDER)
-        found = await images.locations_by_provider(info.context, selected, info.path.as_list())
+        found = await listing.locations_by_provider(info.context, selected, info.path.as_list())
         return [Location.from_record(loc) for p in filters.PROVIDER_ORDER for loc in found.get(p, [])]
 
 

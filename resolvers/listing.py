@@ -1,0 +1,192 @@
+"""A Relay connection over provider listings: sources -> counts -> window -> provider pages -> edges.
+
+Shared by `images` and `volumes`. A *listing* is one provider listing (a zone, a region, a region's
+image source), read in pages of the provider's largest size so a page number always means the same
+items and no page is fetched twice (pages come from a per-request loader).
+
+1. Every listing is counted concurrently: page 1 gives its total (and its first items); a listing with
+   a residual predicate is read whole and filtered here, within `Limits.max_scan_items`.
+2. The Relay window is mapped onto the listings (resolvers.pagination) and only the pages holding it are
+   fetched, concurrently.
+A listing that fails is reported as an error entry beside the data of the others, counted as empty.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
+
+from providers.base import Location, ProviderName
+from providers.errors import ProviderError
+
+from . import errors
+from .loaders import RequestScope
+from .pagination import PageArgs, PaginationError, decode_cursor, encode_cursor, locate, pages_needed
+
+R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
+
+
+class Page(Protocol[R_co]):
+    @property
+    def records(self) -> Sequence[R_co]: ...
+
+    @property
+    def total_count(self) -> int: ...
+
+    @property
+    def fetched_at(self) -> float: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Listing(Generic[R]):
+    provider: ProviderName
+    location: str
+    label: str  # e.g. "jdcloud/cn-north-1/public", for errors
+    page_size: int
+    fetch: Callable[[int], Awaitable[Page[R]]]  # page number -> page
+    residual: Callable[[R], bool] | None = None  # applied here when the provider cannot filter
+
+
+@dataclass(frozen=True, slots=True)
+class Edge(Generic[R]):
+    cursor: str
+    record: R
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionPage(Generic[R]):
+    edges: list[Edge[R]]
+    total_count: int
+    has_next_page: bool
+    has_previous_page: bool
+    oldest_fetched_at: float | None
+
+    @property
+    def start_cursor(self) -> str | None:
+        return self.edges[0].cursor if self.edges else None
+
+    @property
+    def end_cursor(self) -> str | None:
+        return self.edges[-1].cursor if self.edges else None
+
+    @property
+    def oldest_age_seconds(self) -> float | None:
+        return None if self.oldest_fetched_at is None else max(0.0, time.time() - self.oldest_fetched_at)
+
+
+@dataclass
+class _Counted(Generic[R]):
+    listing: Listing[R]
+    count: int
+    matches: list[R] | None  # the filtered records, when the listing was read whole
+    fetched_at: float | None
+
+
+def page_args(
+    scope: RequestScope, digest: str, *, first: int | None, after: str | None, last: int | None, before: str | None
+) -> PageArgs:
+    """Validated Relay arguments with cursors decoded against `digest`; BAD_USER_INPUT otherwise."""
+    try:
+        return PageArgs.build(
+            first=first, last=last,
+            after=decode_cursor(after, digest, argument="after") if after is not None else None,
+            before=decode_cursor(before, digest, argument="before") if before is not None else None,
+            default_size=scope.limits.default_page_size, max_size=scope.limits.max_page_size,
+        )
+    except PaginationError as exc:
+        raise errors.bad_input(str(exc), argument=exc.argument) from None
+
+
+def located(error: errors.ServiceError, path: Sequence[str | int]) -> errors.ServiceError:
+    error.path = list(path)
+    return error
+
+
+async def locations_by_provider(
+    scope: RequestScope, providers: Sequence[ProviderName], path: Sequence[str | int]
+) -> dict[ProviderName, list[Location]]:
+    """Locations of each provider; a provider whose listing fails is reported and left out."""
+    selected = [p for p in providers if p in scope.catalogs]
+    results = await asyncio.gather(*(scope.locations.load(p) for p in selected), return_exceptions=True)
+    found: dict[ProviderName, list[Location]] = {}
+    for provider, result in zip(selected, results, strict=True):
+        if isinstance(result, ProviderError):
+            scope.report(located(errors.from_provider(result), path))
+        elif isinstance(result, BaseException):
+            raise result
+        else:
+            found[provider] = result
+    return found
+
+
+async def connection(
+    scope: RequestScope, listings: Sequence[Listing[R]], args: PageArgs, digest: str, path: Sequence[str | int]
+) -> ConnectionPage[R]:
+    counted = await asyncio.gather(*(_count(scope, listing, path) for listing in listings))
+    total = sum(c.count for c in counted)
+    start, end = args.window(total)
+    slices = locate([c.count for c in counted], start, end)
+    chunks = await asyncio.gather(*(_items(scope, counted[s.source], s.start, s.end, path) for s in slices))
+    bases = [0]
+    for c in counted:
+        bases.append(bases[-1] + c.count)
+    edges = [
+        Edge(encode_cursor(bases[s.source] + s.start + i, digest), record)
+        for s, chunk in zip(slices, chunks, strict=True)
+        for i, record in enumerate(chunk)
+    ]
+    fetched = [c.fetched_at for c in counted if c.fetched_at is not None]
+    return ConnectionPage(
+        edges=edges,
+        total_count=total,
+        has_next_page=end < total,
+        has_previous_page=start > 0,
+        oldest_fetched_at=min(fetched) if fetched else None,
+    )
+
+
+async def _count(scope: RequestScope, listing: Listing[R], path: Sequence[str | int]) -> _Counted[R]:
+    try:
+        first_page = await listing.fetch(1)
+        if listing.residual is None:
+            return _Counted(listing, first_page.total_count, None, first_page.fetched_at)
+        limit = scope.limits.max_scan_items
+        if first_page.total_count > limit:
+            raise errors.ServiceError(
+                f"this filter needs {listing.label} read whole ({first_page.total_count} items), more than the "
+                f"limit of {limit}; narrow it with conditions the provider evaluates (locations, name, source, "
+                "platform)",
+                errors.QUERY_TOO_EXPENSIVE, provider=listing.provider.name, location=listing.location,
+            )
+        rest = await asyncio.gather(*(
+            listing.fetch(n) for n in range(2, pages_needed(first_page.total_count, listing.page_size) + 1)
+        ))
+        pages = [first_page, *rest]
+        keep = listing.residual
+        matches = [r for page in pages for r in page.records if keep(r)]
+        return _Counted(listing, len(matches), matches, min(p.fetched_at for p in pages))
+    except ProviderError as exc:
+        scope.report(located(errors.from_provider(exc), path))
+        return _Counted(listing, 0, [], None)
+
+
+async def _items(
+    scope: RequestScope, counted: _Counted[R], start: int, end: int, path: Sequence[str | int]
+) -> list[R]:
+    if counted.matches is not None:
+        return counted.matches[start:end]
+    listing = counted.listing
+    size = listing.page_size
+    first_page = start // size + 1
+    try:
+        pages = await asyncio.gather(*(listing.fetch(n) for n in range(first_page, (end - 1) // size + 2)))
+    except ProviderError as exc:
+        scope.report(located(errors.from_provider(exc), path))
+        return []
+    records = [r for page in pages for r in page.records]
+    base = (first_page - 1) * size
+    return records[start - base:end - base]
