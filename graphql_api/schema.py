@@ -22,8 +22,9 @@ from strawberry.types import ExecutionContext
 
 from providers import base
 from providers.base import ImageRecord
-from resolvers import errors, filters, images, listing, nodes
+from resolvers import errors, filters, images, listing, nodes, volumes
 from resolvers.listing import ConnectionPage
+from resolvers.volume_filters import VolumeCriteria, volume_criteria
 
 from .context import Context
 from .errors import ErrorPolicy, OperationNameRequired, is_expected
@@ -32,6 +33,7 @@ from .types.enums import CloudProvider, to_provider
 from .types.image import Image
 from .types.inputs import ImageFilter
 from .types.location import Location
+from .types.volume import Volume, VolumeConnection, VolumeEdge, VolumeFilter
 
 log = logging.getLogger("graphql_api.schema")
 
@@ -60,21 +62,51 @@ def _criteria(filter: ImageFilter | None) -> filters.Criteria:
     )
 
 
+def _page_info(page: ConnectionPage[Any]) -> PageInfo:
+    return PageInfo(
+        has_next_page=page.has_next_page, has_previous_page=page.has_previous_page,
+        start_cursor=page.start_cursor, end_cursor=page.end_cursor,
+    )
+
+
 def _connection(page: ConnectionPage[ImageRecord]) -> ImageConnection:
     return ImageConnection(
         edges=[ImageEdge(cursor=e.cursor, node=Image.from_record(e.record)) for e in page.edges],
-        page_info=PageInfo(
-            has_next_page=page.has_next_page, has_previous_page=page.has_previous_page,
-            start_cursor=page.start_cursor, end_cursor=page.end_cursor,
-        ),
+        page_info=_page_info(page),
         total_count=page.total_count,
         oldest_data_age_seconds=page.oldest_age_seconds,
     )
 
 
-async def _image_or_none(pending: Awaitable[ImageRecord | None]) -> Image | None:
-    record = await pending
-    return Image.from_record(record) if record else None
+def _volume_connection(page: ConnectionPage[base.VolumeRecord]) -> VolumeConnection:
+    return VolumeConnection(
+        edges=[VolumeEdge(cursor=e.cursor, node=Volume.from_record(e.record)) for e in page.edges],
+        page_info=_page_info(page),
+        total_count=page.total_count,
+        oldest_data_age_seconds=page.oldest_age_seconds,
+    )
+
+
+def _volume_criteria(filter: VolumeFilter | None) -> VolumeCriteria:
+    if filter is None:
+        return VolumeCriteria()
+    return volume_criteria(
+        providers=[to_provider(p) for p in filter.providers] if filter.providers is not None else None,
+        locations=filter.locations, volume_ids=filter.volume_ids, name=filter.name,
+        instance_id=filter.instance_id, status=filter.status, tags=filter.tags,
+    )
+
+
+def _as_node(record: nodes.Record | None) -> Image | Volume | None:
+    if isinstance(record, ImageRecord):
+        return Image.from_record(record)
+    if isinstance(record, base.VolumeRecord):
+        return Volume.from_record(record)
+    return None
+
+
+async def _node(pending: Awaitable[nodes.Record | None]) -> Image | Volume | None:
+    return _as_node(await pending)
 
 
 @strawberry.type(description="Image catalogs of Zenlayer ZEC and JD Cloud, read on demand.")
@@ -109,14 +141,47 @@ class Query:
     async def image(
         self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The image's global id.")]
     ) -> Image | None:
-        return await _image_or_none(nodes.resolve_image(info.context, str(id)))
+        record = await nodes.resolve_image(info.context, str(id))
+        return Image.from_record(record) if record else None
 
-    @strawberry.field(description="Any object by its global id (Relay). Null when it does not exist.",
+    @strawberry.field(
+        description="Disk volumes across every configured provider and location, as a Relay connection. "
+        "`first` (forward) or `last` (backward), each 0..1000; with neither, the first 50.",
+        directives=[
+            Cost(weight=10),
+            ListSize(slicing_arguments=["first", "last"], sized_fields=["edges", "nodes"],
+                     require_one_slicing_argument=False, assumed_size=50),
+        ],
+    )
+    async def volumes(
+        self,
+        info: Info,
+        filter: Annotated[VolumeFilter | None, strawberry.argument(description="Which volumes; all if null.")] = None,
+        first: Annotated[int | None, strawberry.argument(description="Page forward: N items after `after`.")] = None,
+        after: Annotated[str | None, strawberry.argument(description="Cursor to continue after.")] = None,
+        last: Annotated[int | None, strawberry.argument(description="Page backward: N items before `before`.")] = None,
+        before: Annotated[str | None, strawberry.argument(description="Cursor to continue before.")] = None,
+    ) -> VolumeConnection:
+        page = await volumes.list_volumes(
+            info.context, _volume_criteria(filter), first=first, after=after, last=last, before=before,
+            path=info.path.as_list(),
+        )
+        return _volume_connection(page)
+
+    @strawberry.field(description="One disk volume by its global id; null when it no longer exists.",
                       directives=[Cost(weight=2)])
+    async def volume(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The volume's global id.")]
+    ) -> Volume | None:
+        record = await nodes.resolve_volume(info.context, str(id))
+        return Volume.from_record(record) if record else None
+
+    @strawberry.field(description="Any object (image or volume) by its global id (Relay). Null when it does not "
+                      "exist.", directives=[Cost(weight=2)])
     async def node(
         self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="A global id.")]
     ) -> relay.Node | None:
-        return await _image_or_none(nodes.resolve_image(info.context, str(id)))
+        return await _node(nodes.resolve_node(info.context, str(id)))
 
     @strawberry.field(
         description="Objects by global ids (Relay), in the order given, at most 100. An id that does not "
@@ -128,7 +193,7 @@ class Query:
         self, info: Info,
         ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global ids, at most 100.")],
     ) -> list[relay.Node | None]:
-        return [_image_or_none(p) for p in nodes.resolve_nodes(info.context, [str(i) for i in ids])]  # type: ignore[misc]
+        return [_node(p) for p in nodes.resolve_nodes(info.context, [str(i) for i in ids])]  # type: ignore[misc]
 
     @strawberry.field(description="Zenlayer zones and JD Cloud regions that images can be listed in.")
     async def locations(
@@ -207,7 +272,7 @@ def build_schema(*, max_depth: int = 12, max_aliases: int = 30) -> Schema:
     ]
     return Schema(
         query=Query,
-        types=[Image, ImageConnection, PageInfo],
+        types=[Image, Volume, ImageConnection, VolumeConnection, PageInfo],
         extensions=[
             lambda: AddValidationRules(limit_rules),
             # Frontends send the same few documents over and over: validate each once.

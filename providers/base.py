@@ -145,6 +145,7 @@ class VolumePage:
     records: list[VolumeRecord]
     total_count: int
     request_id: str | None = None
+    fetched_at: float = field(default_factory=time.time)  # when the provider answered (epoch seconds)
 
 
 class ImageCatalog(Protocol):

@@ -108,13 +108,13 @@ class Source:
         return all(predicate(record) for predicate in self.residual)
 
 
-def _non_empty(value: str | None, argument: str) -> str | None:
+def non_empty(value: str | None, argument: str) -> str | None:
     if value is not None and not value.strip():
         raise errors.bad_input(f"`{argument}` must not be empty; omit it to match everything", argument=argument)
     return value
 
 
-def _non_empty_list(values: Sequence[str] | None, argument: str, limit: int | None = None) -> tuple[str, ...] | None:
+def non_empty_list(values: Sequence[str] | None, argument: str, limit: int | None = None) -> tuple[str, ...] | None:
     if values is None:
         return None
     if not values:
@@ -123,7 +123,7 @@ def _non_empty_list(values: Sequence[str] | None, argument: str, limit: int | No
     if limit is not None and len(values) > limit:
         raise errors.bad_input(f"`{argument}` takes at most {limit} entries, got {len(values)}", argument=argument)
     for value in values:
-        _non_empty(value, argument)
+        non_empty(value, argument)
     return tuple(dict.fromkeys(values))  # drop duplicates, keep order
 
 
@@ -134,9 +134,9 @@ def raw_params(values: Mapping[str, Any], argument: str) -> dict[str, Any]:
         if value is None:
             continue
         if isinstance(value, str):
-            _non_empty(value, f"{argument}.{key}")
+            non_empty(value, f"{argument}.{key}")
         if isinstance(value, list):
-            value = list(_non_empty_list(value, f"{argument}.{key}") or ())
+            value = list(non_empty_list(value, f"{argument}.{key}") or ())
         out[key] = value
     return out
 
@@ -168,7 +168,7 @@ def criteria_from(
         if len(tags) > MAX_TAG_FILTERS:
             raise errors.bad_input(f"`tags` takes at most {MAX_TAG_FILTERS} entries, got {len(tags)}",
                                    argument="tags")
-        tag_pairs = tuple(dict.fromkeys((_non_empty(t.key, "tags.key") or "", t.value) for t in tags))
+        tag_pairs = tuple(dict.fromkeys((non_empty(t.key, "tags.key") or "", t.value) for t in tags))
     zenlayer_params = raw_params({
         "category": zenlayer.category, "imageType": zenlayer.image_type, "imageSource": zenlayer.image_source,
         "osType": zenlayer.os_type, "imageStatus": zenlayer.image_status,
@@ -181,15 +181,15 @@ def criteria_from(
     }, "jdcloud") if jdcloud else {}
     return Criteria(
         providers=frozenset(providers) if providers else None,
-        locations=_non_empty_list(locations, "locations"),
-        image_ids=_non_empty_list(image_ids, "imageIds"),
-        name=_non_empty(name, "name"),
+        locations=non_empty_list(locations, "locations"),
+        image_ids=non_empty_list(image_ids, "imageIds"),
+        name=non_empty(name, "name"),
         os_type=os_type,
-        platform=_non_empty(platform, "platform"),
+        platform=non_empty(platform, "platform"),
         source=source,
         status=status,
-        architecture=_non_empty(architecture, "architecture"),
-        tag_keys=_non_empty_list(tag_keys, "tagKeys", MAX_TAG_FILTERS),
+        architecture=non_empty(architecture, "architecture"),
+        tag_keys=non_empty_list(tag_keys, "tagKeys", MAX_TAG_FILTERS),
         tags=tag_pairs,
         zenlayer=zenlayer_params,
         jdcloud=jd_params,
@@ -288,16 +288,21 @@ SOURCE_BUILDERS: Mapping[ProviderName, Callable[[Criteria, Iterable[Location]], 
 PROVIDER_ORDER = (ProviderName.ZENLAYER, ProviderName.JDCLOUD)
 
 
+def check_locations(wanted: Sequence[str] | None, locations: Mapping[ProviderName, Sequence[Location]]) -> None:
+    """Unknown location ids are BAD_USER_INPUT, naming them."""
+    if wanted is None:
+        return
+    known = {loc.id for locs in locations.values() for loc in locs}
+    unknown = [loc for loc in wanted if loc not in known]
+    if unknown:
+        raise errors.bad_input(
+            f"unknown location(s): {', '.join(unknown)}; query `locations` for the valid ids", argument="locations"
+        )
+
+
 def plan_sources(criteria: Criteria, locations: Mapping[ProviderName, Sequence[Location]]) -> list[Source]:
     """Every source the filter selects, in connection order. Unknown locations are BAD_USER_INPUT."""
-    if criteria.locations is not None:
-        known = {loc.id for locs in locations.values() for loc in locs}
-        unknown = [loc for loc in criteria.locations if loc not in known]
-        if unknown:
-            raise errors.bad_input(
-                f"unknown location(s): {', '.join(unknown)}; query `locations` for the valid ids",
-                argument="locations",
-            )
+    check_locations(criteria.locations, locations)
     sources: list[Source] = []
     for provider in PROVIDER_ORDER:
         if provider not in locations or (criteria.providers and provider not in criteria.providers):

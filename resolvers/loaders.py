@@ -1,8 +1,10 @@
 """Per-request loaders: each distinct upstream request is made at most once per GraphQL operation.
 
-    ImagePageLoader            PageKey -> ImagePage        one provider page (dedupes aliases, fields)
-    ImageByKeyLoader           ImageKey -> ImageRecord?    batched: one call per provider and location
-    LocationsByProviderLoader  ProviderName -> [Location]  zones / regions
+    RequestScope.pages          PageKey -> ImagePage          one image page (dedupes aliases, fields)
+    RequestScope.volume_pages   PageKey -> VolumePage         one disk volume page
+    RequestScope.images         ResourceKey -> ImageRecord?   batched: one call per provider and location
+    RequestScope.volumes        ResourceKey -> VolumeRecord?  batched likewise
+    RequestScope.locations      ProviderName -> [Location]    zones / regions
 
 A failing key fails alone (its result is the exception); the rest of the batch is delivered. Loaders
 live on `RequestScope`, created for each request and dropped with it, so nothing is shared across
@@ -14,14 +16,19 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from graphql import GraphQLError
 from strawberry.dataloader import DataLoader
 
-from providers.base import ImageCatalog, ImagePage, ImageRecord, Location, ProviderName
+from providers.base import ImageCatalog, ImagePage, ImageRecord, Location, ProviderName, VolumePage, VolumeRecord
+
+from .volume_filters import volume_id_params
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +52,12 @@ class PageKey:
 
 
 @dataclass(frozen=True, slots=True)
-class ImageKey:
+class ResourceKey:
+    """An image or disk volume: the provider's own id within a location."""
+
     provider: ProviderName
     location: str
-    image_id: str
+    resource_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,41 +75,51 @@ async def _settle(tasks: Sequence[Any]) -> list[Any]:
     return list(await asyncio.gather(*tasks, return_exceptions=True))
 
 
-class ImagePageLoader(DataLoader[PageKey, ImagePage]):
-    def __init__(self, catalogs: Mapping[ProviderName, ImageCatalog]) -> None:
+class PageLoader(DataLoader[PageKey, T]):
+    """One provider page per key; `read` says which listing (images, volumes) the page is of."""
+
+    def __init__(
+        self, catalogs: Mapping[ProviderName, ImageCatalog], read: Callable[[ImageCatalog, PageKey], Awaitable[T]]
+    ) -> None:
         self.catalogs = catalogs
+        self.read = read
         super().__init__(load_fn=self._load)
 
-    async def _load(self, keys: list[PageKey]) -> list[ImagePage | BaseException]:
-        return await _settle([
-            self.catalogs[key.provider].list_images(
-                key.location, key.params, page_number=key.page_number, page_size=key.page_size
-            )
-            for key in keys
-        ])
+    async def _load(self, keys: list[PageKey]) -> list[T | BaseException]:
+        return await _settle([self.read(self.catalogs[key.provider], key) for key in keys])
 
 
-class ImageByKeyLoader(DataLoader[ImageKey, ImageRecord | None]):
-    def __init__(self, catalogs: Mapping[ProviderName, ImageCatalog]) -> None:
+ByIds = Callable[[ImageCatalog, str, list[str]], Awaitable[Sequence[R]]]
+
+
+class ByKeyLoader(DataLoader[ResourceKey, R | None], Generic[R]):
+    """Resources by id, one `fetch(catalog, location, ids)` per provider and location in a batch."""
+
+    def __init__(
+        self, catalogs: Mapping[ProviderName, ImageCatalog], fetch: ByIds[R], id_of: Callable[[R], str]
+    ) -> None:
         self.catalogs = catalogs
+        self.fetch = fetch
+        self.id_of = id_of
         super().__init__(load_fn=self._load)
 
-    async def _load(self, keys: list[ImageKey]) -> list[ImageRecord | BaseException | None]:
+    async def _load(self, keys: list[ResourceKey]) -> list[R | BaseException | None]:
         groups: dict[tuple[ProviderName, str], list[str]] = defaultdict(list)
         for key in keys:
-            if key.provider in self.catalogs and key.image_id not in groups[(key.provider, key.location)]:
-                groups[(key.provider, key.location)].append(key.image_id)
-        batches = list(groups.items())
+            ids = groups[(key.provider, key.location)]
+            if key.provider in self.catalogs and key.resource_id not in ids:
+                ids.append(key.resource_id)
+        batches = [(group, ids) for group, ids in groups.items() if ids]
         results = await _settle([
-            self.catalogs[provider].get_images(location, ids) for (provider, location), ids in batches
+            self.fetch(self.catalogs[provider], location, ids) for (provider, location), ids in batches
         ])
-        found: dict[tuple[ProviderName, str], dict[str, ImageRecord] | BaseException] = {}
+        found: dict[tuple[ProviderName, str], dict[str, R] | BaseException] = {}
         for (group, _ids), result in zip(batches, results, strict=True):
-            found[group] = result if isinstance(result, BaseException) else {r.image_id: r for r in result}
-        out: list[ImageRecord | BaseException | None] = []
+            found[group] = result if isinstance(result, BaseException) else {self.id_of(r): r for r in result}
+        out: list[R | BaseException | None] = []
         for key in keys:
             batch = found.get((key.provider, key.location))
-            out.append(batch if isinstance(batch, BaseException) else (batch or {}).get(key.image_id))
+            out.append(batch if isinstance(batch, BaseException) else (batch or {}).get(key.resource_id))
         return out
 
 
@@ -113,6 +132,24 @@ class LocationsByProviderLoader(DataLoader[ProviderName, list[Location]]):
         return await _settle([self.catalogs[key].list_locations() for key in keys])
 
 
+async def _image_page(catalog: ImageCatalog, key: PageKey) -> ImagePage:
+    return await catalog.list_images(key.location, key.params, page_number=key.page_number, page_size=key.page_size)
+
+
+async def _volume_page(catalog: ImageCatalog, key: PageKey) -> VolumePage:
+    return await catalog.list_volumes(key.location, key.params, page_number=key.page_number, page_size=key.page_size)
+
+
+async def _volumes_by_ids(catalog: ImageCatalog, location: str, ids: list[str]) -> list[VolumeRecord]:
+    size = catalog.page_size_max
+    pages = await asyncio.gather(*(
+        catalog.list_volumes(location, volume_id_params(catalog.provider, ids[i:i + size]), page_number=1,
+                             page_size=size)
+        for i in range(0, len(ids), size)
+    ))
+    return [record for page in pages for record in page.records]
+
+
 @dataclass
 class RequestScope:
     """What resolvers get for one GraphQL operation: catalogs, fresh loaders, limits, partial errors."""
@@ -122,8 +159,14 @@ class RequestScope:
     partial_errors: list[GraphQLError] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.pages = ImagePageLoader(self.catalogs)
-        self.images = ImageByKeyLoader(self.catalogs)
+        self.pages: PageLoader[ImagePage] = PageLoader(self.catalogs, _image_page)
+        self.volume_pages: PageLoader[VolumePage] = PageLoader(self.catalogs, _volume_page)
+        self.images: ByKeyLoader[ImageRecord] = ByKeyLoader(
+            self.catalogs, lambda catalog, location, ids: catalog.get_images(location, ids), lambda r: r.image_id
+        )
+        self.volumes: ByKeyLoader[VolumeRecord] = ByKeyLoader(
+            self.catalogs, _volumes_by_ids, lambda r: r.disk_id
+        )
         self.locations = LocationsByProviderLoader(self.catalogs)
         self._reported: set[tuple[object, ...]] = set()
 

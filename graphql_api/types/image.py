@@ -80,7 +80,7 @@ class Image(relay.Node):
     @classmethod
     def from_record(cls, record: base.ImageRecord) -> Image:
         return cls(
-            node_id=nodes.image_node_id(record.provider, record.location, record.image_id),
+            node_id=nodes.node_id(record.provider, record.location, record.image_id),
             provider=from_provider(record.provider),
             location=record.location,
             image_id=record.image_id,
@@ -119,6 +119,6 @@ class Image(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[Image | None]:
-        records = await nodes.load_images_by_node_id(info.context, list(node_ids))
-        return [cls.from_record(r) if r else None for r in records]
+        records = await nodes.load_by_node_ids(info.context, nodes.IMAGE_TYPENAME, list(node_ids))
+        return [cls.from_record(r) if isinstance(r, base.ImageRecord) else None for r in records]
 
