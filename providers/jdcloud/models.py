@@ -76,11 +76,6 @@ _STATUSES: Mapping[str, ImageStatus] = {
 _OS_TYPES: Mapping[str, OsType] = {"windows": OsType.WINDOWS, "linux": OsType.LINUX}
 
 
-def jd_image_sources() -> tuple[str, ...]:
-    """Every JD image source, in the fixed order listings walk them: public, thirdparty, private,
-    shared, community."""
-    return JD_IMAGE_SOURCES
-
 
 def image_source_of(raw: str | None) -> ImageSource:
     return IMAGE_SOURCES.get((raw or "").strip().lower(), ImageSource.OTHER)

@@ -334,18 +334,3 @@ IMAGE_STATUS_VALUES: Mapping[ImageStatus, str] = {
     ImageStatus.AVAILABLE: "AVAILABLE", ImageStatus.UNAVAILABLE: "UNAVAILABLE", ImageStatus.DELETING: "DELETING",
     ImageStatus.FAILED: "FAILED",
 }
-
-
-def os_type_value(os_type: OsType) -> str | None:
-    """The osType request value selecting exactly these images; None when Zenlayer has none (OTHER)."""
-    return OS_TYPE_VALUES.get(os_type)
-
-
-def image_source_value(source: ImageSource) -> str | None:
-    """The imageSource request value; None for SHARED, COMMUNITY and OTHER (Zenlayer has no such value)."""
-    return IMAGE_SOURCE_VALUES.get(source)
-
-
-def image_status_value(status: ImageStatus) -> str | None:
-    """The imageStatus request value; None for CREATING (several raw values) and OTHER."""
-    return IMAGE_STATUS_VALUES.get(status)

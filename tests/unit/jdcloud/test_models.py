@@ -171,11 +171,11 @@ def test_records_without_a_usable_id_are_skipped_and_counted() -> None:
 
 
 def test_reverse_mappings_for_pushdown() -> None:
-    assert {models.IMAGE_SOURCE_VALUES[s] for s in models.IMAGE_SOURCE_VALUES} == set(models.jd_image_sources())
+    assert {models.IMAGE_SOURCE_VALUES[s] for s in models.IMAGE_SOURCE_VALUES} == set(models.JD_IMAGE_SOURCES)
     for source, raw in models.IMAGE_SOURCE_VALUES.items():
         assert models.image_source_of(raw) is source
     assert models.IMAGE_STATUS_VALUES == {ImageStatus.AVAILABLE: "ready"}
-    assert models.jd_image_sources() == ("public", "thirdparty", "private", "shared", "community")
+    assert models.JD_IMAGE_SOURCES == ("public", "thirdparty", "private", "shared", "community")
 
 
 def test_disks_read_into_volumes() -> None:

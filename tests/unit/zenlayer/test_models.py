@@ -142,12 +142,12 @@ def test_request_bodies_drop_none_at_every_level() -> None:
 
 
 def test_reverse_mappings_for_pushdown() -> None:
-    assert models.os_type_value(OsType.LINUX) == "linux"
-    assert models.os_type_value(OsType.OTHER) is None
-    assert models.image_source_value(ImageSource.MARKETPLACE) == "MARKETING"
-    assert models.image_source_value(ImageSource.SHARED) is None
-    assert models.image_status_value(ImageStatus.AVAILABLE) == "AVAILABLE"
-    assert models.image_status_value(ImageStatus.CREATING) is None  # also SYNCING and PROCESSING
+    assert models.OS_TYPE_VALUES[OsType.LINUX] == "linux"
+    assert OsType.OTHER not in models.OS_TYPE_VALUES
+    assert models.IMAGE_SOURCE_VALUES[ImageSource.MARKETPLACE] == "MARKETING"
+    assert ImageSource.SHARED not in models.IMAGE_SOURCE_VALUES
+    assert models.IMAGE_STATUS_VALUES[ImageStatus.AVAILABLE] == "AVAILABLE"
+    assert ImageStatus.CREATING not in models.IMAGE_STATUS_VALUES  # also SYNCING and PROCESSING
     for os_type, value in models.OS_TYPE_VALUES.items():
         assert models.os_type_of(value) is os_type
     for source, value in models.IMAGE_SOURCE_VALUES.items():
