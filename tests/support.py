@@ -15,6 +15,10 @@ from aiohttp import web
 from providers.emulation import CallCounter, Faults
 from providers.http import CallPolicy, Transport
 
+# The shared-cache tests flush this Redis database before and after each test: give concurrent runs
+# (several checkouts on one machine) a database each.
+REDIS_TEST_URL = os.environ.get("CIG_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
 # Retries in tests wait milliseconds, not seconds; everything else is the production policy.
 FAST_POLICY = CallPolicy(
     timeout_seconds=2.0, connect_timeout_seconds=1.0, backoff_base_seconds=0.01, backoff_max_seconds=0.05,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator
 
 import pytest
@@ -11,12 +10,12 @@ import redis.asyncio as redis
 
 from providers.jdcloud.signing import DEMO_CREDENTIALS as JD_DEMO
 from providers.zenlayer.signing import DEMO_CREDENTIALS as ZEN_DEMO
-from tests.support import require_or_skip
+from tests.support import REDIS_TEST_URL, require_or_skip
 
 from .harness import running_stack
 from .queries import page
 
-REDIS_URL = os.environ.get("CIG_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REDIS_URL = REDIS_TEST_URL
 
 pytestmark = pytest.mark.redis
 

@@ -23,9 +23,9 @@ from providers.errors import NotFoundError, UnavailableError
 from providers.zenlayer.client import ZenlayerClient
 from providers.zenlayer.emulator import create_app
 from providers.zenlayer.signing import DEMO_CREDENTIALS
-from tests.support import FAST_POLICY, require_or_skip, serve, transport
+from tests.support import FAST_POLICY, REDIS_TEST_URL, require_or_skip, serve, transport
 
-REDIS_URL = "redis://127.0.0.1:6379/14"  # a database of its own: flushed before and after each test
+REDIS_URL = REDIS_TEST_URL  # flushed before and after each test
 ZONE = default_catalog().zone_ids[0]
 IMAGE_IDS = [str(record["imageId"]) for record in default_catalog().images_by_zone[ZONE][:6]]
 TTL = 60.0
