@@ -28,6 +28,7 @@ from resolvers.volume_filters import VolumeCriteria, volume_criteria
 
 from .context import Context
 from .errors import ErrorPolicy, OperationNameRequired, is_expected
+from .operations import OperationScope
 from .types.connection import ImageConnection, ImageEdge, PageInfo
 from .types.enums import CloudProvider, to_provider
 from .types.image import Image
@@ -278,6 +279,7 @@ def build_schema(*, max_depth: int = 12, max_aliases: int = 30) -> Schema:
             # Frontends send the same few documents over and over: validate each once.
             lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
             OperationNameRequired,
+            OperationScope,  # deadline and freshness of every provider call; stale sources in `extensions`
             ErrorPolicy,
         ],
     )

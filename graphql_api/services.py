@@ -1,5 +1,9 @@
 """Process-wide services, built in the app's lifespan and closed there: the one aiohttp session, the
-transport, provider clients behind the cross-request cache, and (demo mode) the embedded emulators."""
+transport with its circuit breakers, provider clients with their fleet-wide quotas behind the
+cross-request cache, and (demo mode) the embedded emulators.
+
+With `CIG_CACHE_URL=redis://...` the quotas live in that Redis too (one quota for every replica);
+with `memory://` they are per process."""
 
 from __future__ import annotations
 
@@ -10,15 +14,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+import redis.asyncio as redis
 from aiocache import Cache
 from aiocache.serializers import PickleSerializer
 
 from providers.base import ImageCatalog, ProviderName
+from providers.breaker import Breakers
 from providers.cache import CachedCatalog
-from providers.http import CallPolicy, RateLimiter, Transport
+from providers.http import CallPolicy, Transport
 from providers.jdcloud.client import JdcloudClient
+from providers.jdcloud.client import account_key_of as jdcloud_account
 from providers.jdcloud.signing import JdcloudCredentials
+from providers.quota import AccountQuota, LocalStore, QuotaStore, RedisStore, Rule
 from providers.zenlayer.client import ZenlayerClient
+from providers.zenlayer.client import account_key_of as zenlayer_account
 from providers.zenlayer.signing import ZenlayerCredentials, ZenlayerToken
 from resolvers.loaders import Limits
 
@@ -37,12 +46,14 @@ class Services:
     metrics: Metrics
     demo: bool = False  # the providers are the embedded emulators
     demo_urls: dict[str, str] = field(default_factory=dict)
+    breakers: Breakers = field(default_factory=Breakers)
 
 
 def limits_from(settings: Settings) -> Limits:
     return Limits(
         default_page_size=settings.default_page_size, max_page_size=settings.max_page_size,
         max_scan_items=settings.max_scan_items, max_node_ids=settings.max_node_ids,
+        operation_timeout=settings.operation_timeout or None, min_max_age=settings.min_max_age,
     )
 
 
@@ -65,8 +76,19 @@ async def _close_cache(cache: Any) -> None:
         await cache.close()
 
 
-def _limiter(rate: float | None) -> RateLimiter | None:
-    return RateLimiter(rate, burst=max(1, int(rate))) if rate else None
+# Redis calls for the quota give up fast: a slow Redis must not eat the operation's deadline.
+QUOTA_REDIS_TIMEOUT_SECONDS = 0.5
+
+
+def _quota(
+    store: QuotaStore, provider: ProviderName, account_key: str, rate: float | None,
+    action_rates: tuple[tuple[str, float], ...],
+) -> AccountQuota:
+    # Burst 1: calls are spaced evenly, so no one-second window ever holds more than the quota.
+    return AccountQuota(
+        store, provider.value, account_key, Rule(rate) if rate else None,
+        {action: Rule(r) for action, r in action_rates},
+    )
 
 
 @asynccontextmanager
@@ -81,14 +103,27 @@ async def running(settings: Settings, metrics: Metrics | None = None) -> AsyncIt
         session = await stack.enter_async_context(
             aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100, ttl_dns_cache=300))
         )
+        breakers = Breakers(
+            failure_threshold=settings.breaker_failures, open_seconds=settings.breaker_open_seconds,
+            on_change=metrics.observe_circuit,
+        )
         transport = Transport(
             session=session,
             policy=CallPolicy(
                 timeout_seconds=settings.upstream_timeout, max_attempts=settings.upstream_max_attempts,
-                max_response_bytes=settings.max_response_bytes,
+                max_response_bytes=settings.max_response_bytes, max_quota_wait_seconds=settings.quota_max_wait,
             ),
             observe=metrics.observe_upstream,
+            breakers=breakers,
         )
+        store: QuotaStore = LocalStore()
+        if settings.cache_url.startswith("redis://"):
+            quota_redis = redis.Redis.from_url(
+                settings.cache_url, socket_timeout=QUOTA_REDIS_TIMEOUT_SECONDS,
+                socket_connect_timeout=QUOTA_REDIS_TIMEOUT_SECONDS,
+            )
+            stack.push_async_callback(quota_redis.aclose)
+            store = RedisStore(quota_redis, on_failure=metrics.observe_backend_failure)
         clients: list[ImageCatalog] = []
         z = settings.zenlayer
         if z.configured:
@@ -98,22 +133,31 @@ async def running(settings: Settings, metrics: Metrics | None = None) -> AsyncIt
                     z.access_key_id or "", z.access_key_password.value if z.access_key_password else ""
                 )
             )
-            clients.append(ZenlayerClient(
-                transport, zen_credentials, z.base_url, zones=z.zones, limiter=_limiter(z.rate_limit)
-            ))
+            zen_quota = _quota(store, ProviderName.ZENLAYER, zenlayer_account(zen_credentials), z.rate_limit,
+                               z.action_rate_limits)
+            clients.append(ZenlayerClient(transport, zen_credentials, z.base_url, zones=z.zones, limiter=zen_quota))
         j = settings.jdcloud
         if j.configured:
+            jd_credentials = JdcloudCredentials(j.access_key or "", j.secret_key.value if j.secret_key else "")
+            jd_quota = _quota(store, ProviderName.JDCLOUD, jdcloud_account(jd_credentials), j.rate_limit,
+                              j.action_rate_limits)
             clients.append(JdcloudClient(
-                transport, JdcloudCredentials(j.access_key or "", j.secret_key.value if j.secret_key else ""),
-                vm_endpoint=j.vm_endpoint, disk_endpoint=j.disk_endpoint, regions=j.regions,
-                limiter=_limiter(j.rate_limit),
+                transport, jd_credentials, vm_endpoint=j.vm_endpoint, disk_endpoint=j.disk_endpoint,
+                regions=j.regions, limiter=jd_quota,
             ))
         catalogs: dict[ProviderName, ImageCatalog] = {c.provider: c for c in clients}
         if settings.cache_ttl > 0:
             cache = _cache(settings)
             stack.push_async_callback(_close_cache, cache)
-            catalogs = {
-                p: CachedCatalog(c, cache, ttl=settings.cache_ttl, on_lookup=metrics.observe_cache)
+            cached = {
+                p: CachedCatalog(
+                    c, cache, ttl=settings.cache_ttl, stale_if_error=settings.stale_if_error,
+                    stale_while_revalidate=settings.stale_while_revalidate, on_lookup=metrics.observe_cache,
+                    on_failure=metrics.observe_backend_failure,
+                )
                 for p, c in catalogs.items()
             }
-        yield Services(settings, catalogs, limits_from(settings), metrics, bool(demo_urls), demo_urls)
+            for catalog in cached.values():
+                stack.push_async_callback(catalog.aclose)  # before the session closes: refreshes use it
+            catalogs = dict(cached)
+        yield Services(settings, catalogs, limits_from(settings), metrics, bool(demo_urls), demo_urls, breakers)

@@ -45,6 +45,7 @@ class ZenlayerSettings:
     scheme: str = "https"
     zones: tuple[str, ...] | None = None  # None: discover with DescribeZones
     rate_limit: float | None = None  # calls per second for this account; None = unlimited
+    action_rate_limits: tuple[tuple[str, float], ...] = ()  # (action, calls per second), e.g. DescribeImages
 
     @property
     def configured(self) -> bool:
@@ -63,6 +64,7 @@ class JdcloudSettings:
     disk_endpoint: str = JDCLOUD_DISK_ENDPOINT
     regions: tuple[str, ...] = JDCLOUD_REGIONS
     rate_limit: float | None = None
+    action_rate_limits: tuple[tuple[str, float], ...] = ()
 
     @property
     def configured(self) -> bool:
@@ -85,6 +87,13 @@ class Settings:
     upstream_timeout: float = 10.0
     upstream_max_attempts: int = 4
     max_response_bytes: int = 16 * 1024 * 1024
+    operation_timeout: float = 5.0  # seconds per GraphQL operation for all its provider calls; 0 = none
+    stale_if_error: float = 900.0  # seconds past the TTL an answer is kept and served when the provider fails
+    stale_while_revalidate: float = 0.0  # seconds past the TTL an answer is served at once while refreshed
+    min_max_age: float = 5.0  # the smallest `Cache-Control: max-age` a client may ask for
+    breaker_failures: int = 5  # failed calls in a row that open a provider location's circuit
+    breaker_open_seconds: float = 30.0  # how long an open circuit skips calls before one probe
+    quota_max_wait: float = 2.0  # longest wait for a client-side quota slot
     graphiql: bool = True
     graphiql_assets_dir: Path | None = None  # serve GraphiQL's JS/CSS locally (no CDN) from this directory
     log_level: str = "INFO"
@@ -113,6 +122,11 @@ def _number(name: str, value: Any, kind: type[int] | type[float], minimum: float
     return number
 
 
+def _given(value: Any, default: float) -> Any:
+    """`value` unless unset: unlike `value or default`, an explicit 0 stays 0 (e.g. "no deadline")."""
+    return default if value is None else value
+
+
 def _bool(name: str, value: Any) -> bool:
     if isinstance(value, bool):
         return value
@@ -122,6 +136,17 @@ def _bool(name: str, value: Any) -> bool:
     if text in {"0", "false", "no", "off", ""}:
         return False
     raise SettingsError(f"{name} must be true or false, got {value!r}")
+
+
+def _rates(name: str, value: Any) -> tuple[tuple[str, float], ...]:
+    """`Action=rate,Action=rate` (calls per second per action) as pairs; SettingsError naming `name`."""
+    pairs: list[tuple[str, float]] = []
+    for item in _csv(value) or ():
+        action, sep, rate = item.partition("=")
+        if not sep or not action.strip():
+            raise SettingsError(f"{name} takes Action=calls-per-second pairs, got {item!r}")
+        pairs.append((action.strip(), _number(name, rate.strip(), float, 0.001)))
+    return tuple(pairs)
 
 
 def _merged(env: Mapping[str, str]) -> dict[str, Any]:
@@ -164,6 +189,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         zones=_csv(opt("ZENLAYERCLOUD_ZONES")),
         rate_limit=_number("CIG_ZENLAYER_RATE_LIMIT", opt("CIG_ZENLAYER_RATE_LIMIT"), float, 0.001)
         if opt("CIG_ZENLAYER_RATE_LIMIT") is not None else None,
+        action_rate_limits=_rates("CIG_ZENLAYER_ACTION_RATE_LIMITS", opt("CIG_ZENLAYER_ACTION_RATE_LIMITS")),
     )
     if bool(zenlayer.access_key_id) != bool(zenlayer.access_key_password):
         raise SettingsError(
@@ -177,6 +203,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         regions=_csv(opt("JDCLOUD_REGIONS")) or JDCLOUD_REGIONS,
         rate_limit=_number("CIG_JDCLOUD_RATE_LIMIT", opt("CIG_JDCLOUD_RATE_LIMIT"), float, 0.001)
         if opt("CIG_JDCLOUD_RATE_LIMIT") is not None else None,
+        action_rate_limits=_rates("CIG_JDCLOUD_ACTION_RATE_LIMITS", opt("CIG_JDCLOUD_ACTION_RATE_LIMITS")),
     )
     if bool(jdcloud.access_key) != bool(jdcloud.secret_key):
         raise SettingsError("set both JDCLOUD_ACCESS_KEY and JDCLOUD_SECRET_KEY")
@@ -204,6 +231,17 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         max_response_bytes=_number(
             "CIG_MAX_RESPONSE_BYTES", opt("CIG_MAX_RESPONSE_BYTES") or 16 * 1024 * 1024, int, 1024
         ),
+        operation_timeout=_number("CIG_OPERATION_TIMEOUT", _given(opt("CIG_OPERATION_TIMEOUT"), 5.0), float),
+        stale_if_error=_number("CIG_STALE_IF_ERROR", _given(opt("CIG_STALE_IF_ERROR"), 900.0), float),
+        stale_while_revalidate=_number(
+            "CIG_STALE_WHILE_REVALIDATE", _given(opt("CIG_STALE_WHILE_REVALIDATE"), 0.0), float
+        ),
+        min_max_age=_number("CIG_MIN_MAX_AGE", _given(opt("CIG_MIN_MAX_AGE"), 5.0), float),
+        breaker_failures=_number("CIG_BREAKER_FAILURES", opt("CIG_BREAKER_FAILURES") or 5, int, 1),
+        breaker_open_seconds=_number(
+            "CIG_BREAKER_OPEN_SECONDS", _given(opt("CIG_BREAKER_OPEN_SECONDS"), 30.0), float, 0.01
+        ),
+        quota_max_wait=_number("CIG_QUOTA_MAX_WAIT", _given(opt("CIG_QUOTA_MAX_WAIT"), 2.0), float),
         graphiql=_bool("CIG_GRAPHIQL", opt("CIG_GRAPHIQL") if opt("CIG_GRAPHIQL") is not None else True),
         graphiql_assets_dir=Path(assets) if assets else None,
         log_level=str(opt("CIG_LOG_LEVEL") or "INFO").upper(),

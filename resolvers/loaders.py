@@ -24,6 +24,7 @@ from graphql import GraphQLError
 from strawberry.dataloader import DataLoader
 
 from providers.base import ImageCatalog, ImagePage, ImageRecord, Location, ProviderName, VolumePage, VolumeRecord
+from providers.operation import Operation
 
 from .volume_filters import volume_id_params
 
@@ -68,6 +69,8 @@ class Limits:
     max_page_size: int = 1000
     max_scan_items: int = 20_000  # per source, when part of a filter must be applied by this service
     max_node_ids: int = 100  # ids per `nodes` query
+    operation_timeout: float | None = 5.0  # seconds one operation may spend on provider calls
+    min_max_age: float = 5.0  # the freshest data a client may demand (`Cache-Control: max-age`)
 
 
 async def _settle(tasks: Sequence[Any]) -> list[Any]:
@@ -157,8 +160,11 @@ class RequestScope:
     catalogs: Mapping[ProviderName, ImageCatalog]
     limits: Limits = field(default_factory=Limits)
     partial_errors: list[GraphQLError] = field(default_factory=list)
+    max_age: float | None = None  # the client's freshness bound, seconds (already at least `min_max_age`)
 
     def __post_init__(self) -> None:
+        # The deadline starts when the request does: parsing and validation count against it too.
+        self.operation = Operation.within(self.limits.operation_timeout, max_age=self.max_age)
         self.pages: PageLoader[ImagePage] = PageLoader(self.catalogs, _image_page)
         self.volume_pages: PageLoader[VolumePage] = PageLoader(self.catalogs, _volume_page)
         self.images: ByKeyLoader[ImageRecord] = ByKeyLoader(

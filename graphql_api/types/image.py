@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import strawberry
@@ -14,7 +14,7 @@ from providers import base
 from resolvers import nodes
 
 from .disk import Disk, Tag
-from .enums import CloudProvider, ImageSource, ImageStatus, OsType, from_provider
+from .enums import CloudProvider, Freshness, ImageSource, ImageStatus, OsType, freshness_of, from_provider
 
 if TYPE_CHECKING:
     from graphql_api.context import Context
@@ -76,6 +76,9 @@ class Image(relay.Node):
                                        "JD Cloud images have no tags.")
     raw: JSON = strawberry.field(description="The provider's record exactly as received, for fields not modelled "
                                  "here.")
+    fetched_at: datetime = strawberry.field(description="When the provider sent this record (UTC).")
+    freshness: Freshness = strawberry.field(description="Whether this record is live, cached or stale for this "
+                                            "operation.")
 
     @classmethod
     def from_record(cls, record: base.ImageRecord) -> Image:
@@ -108,6 +111,8 @@ class Image(relay.Node):
             data_disks=[Disk.from_record(d) for d in record.data_disks],
             tags=[Tag.from_record(t) for t in record.tags],
             raw=JSON(dict(record.raw)),
+            fetched_at=datetime.fromtimestamp(record.fetched_at, UTC),
+            freshness=freshness_of(record),
         )
 
     @classmethod

@@ -4,7 +4,7 @@ defines, a volume has a stable provider id, so it is a Relay node and a federati
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import strawberry
@@ -16,7 +16,7 @@ from resolvers import nodes
 
 from .connection import PageInfo
 from .disk import Tag
-from .enums import CloudProvider, from_provider
+from .enums import CloudProvider, Freshness, freshness_of, from_provider
 from .inputs import TagFilter
 
 if TYPE_CHECKING:
@@ -49,6 +49,9 @@ class Volume(relay.Node):
     created_at: datetime | None = strawberry.field(description="Creation time (`createTime`).")
     tags: list[Tag] = strawberry.field(description="Tags (Zenlayer wrapper object or JD Cloud list, normalized).")
     raw: JSON = strawberry.field(description="The provider's record exactly as received.")
+    fetched_at: datetime = strawberry.field(description="When the provider sent this record (UTC).")
+    freshness: Freshness = strawberry.field(description="Whether this record is live, cached or stale for this "
+                                            "operation.")
 
     @classmethod
     def from_record(cls, record: base.VolumeRecord) -> Volume:
@@ -69,6 +72,8 @@ class Volume(relay.Node):
             created_at=record.created_at,
             tags=[Tag.from_record(t) for t in record.tags],
             raw=JSON(dict(record.raw)),
+            fetched_at=datetime.fromtimestamp(record.fetched_at, UTC),
+            freshness=freshness_of(record),
         )
 
     @classmethod
