@@ -66,8 +66,8 @@ async def test_the_account_and_the_action_rule_both_apply() -> None:
                          sleep=sleeps)
     await quota.acquire("describeImages", max_wait=5.0)
     await quota.acquire("describeImages", max_wait=5.0)  # the action's 2/s is the tighter one
-    await quota.acquire("describeDisks", max_wait=5.0)  # only the account's 10/s, already satisfied
-    assert sleeps.waits == pytest.approx([0.5])
+    await quota.acquire("describeDisks", max_wait=5.0)  # only the account's 10/s: 100 ms after the last call
+    assert sleeps.waits == pytest.approx([0.5, 0.1])
 
 
 async def test_no_slot_within_the_wait_reserves_nothing_and_raises() -> None:
