@@ -224,24 +224,24 @@ class CachedCatalog:
             return entry.value  # type: ignore[no-any-return]
         self._count(action, hit=False)
         if entry is not None and self._servable(entry, self.stale_while_revalidate):
-            self._revalidate(key, fetch)
+            self._revalidate(key, action, fetch)
             self._served_stale(action, location, entry.fetched_at, "revalidating", records_of(entry.value))
             return entry.value  # type: ignore[no-any-return]
         try:
-            return await self._single_flight(key, fetch)
+            return await self._single_flight(key, action, fetch)
         except STALE_ON as exc:
             if entry is None or not self._servable(entry, self.stale_if_error):
                 raise
             self._served_stale(action, location, entry.fetched_at, type(exc).__name__, records_of(entry.value))
             return entry.value  # type: ignore[no-any-return]
 
-    def _revalidate(self, key: str, fetch: Callable[[], Awaitable[Any]]) -> None:
+    def _revalidate(self, key: str, action: str, fetch: Callable[[], Awaitable[Any]]) -> None:
         if key in self._in_flight:
             return  # a refresh (or a caller's own miss) is already on its way
 
         async def refresh() -> None:
             try:
-                await self._single_flight(key, fetch)
+                await self._single_flight(key, action, fetch)
             except ProviderError as exc:
                 log.info("background refresh of %s failed (%s)", self.provider.value, type(exc).__name__)
 
@@ -250,14 +250,14 @@ class CachedCatalog:
         self._refreshing.add(task)
         task.add_done_callback(self._refreshing.discard)
 
-    async def _single_flight(self, key: str, fetch: Callable[[], Awaitable[T]]) -> T:
+    async def _single_flight(self, key: str, action: str, fetch: Callable[[], Awaitable[T]]) -> T:
         while (pending := self._in_flight.get(key)) is not None:
             try:
                 # Someone else's call, maybe with a later deadline: wait only until ours.
                 return await asyncio.wait_for(asyncio.shield(pending), operation.remaining())
             except TimeoutError:
                 raise DeadlineExceededError(
-                    provider=self.provider.value, action="cache", code="DEADLINE_EXCEEDED",
+                    provider=self.provider.value, action=action, code="DEADLINE_EXCEEDED",
                     message="the operation deadline passed while another request's call was pending",
                 ) from None
             except asyncio.CancelledError:
