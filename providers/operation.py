@@ -63,8 +63,18 @@ class Operation:
         return None if self.deadline is None else max(0.0, self.deadline - time.monotonic())
 
     def served_stale(self, source: StaleSource, records: Iterable[object]) -> None:
-        """Note that these records were served past their TTL, so each node can say so."""
-        if source not in self.stale:
+        """Note that these records were served past their TTL, so each node can say so.
+
+        One entry per provider, action, location and reason, with the oldest answer's time: the pages
+        of one location were fetched moments apart and fail for the same reason."""
+        for index, seen in enumerate(self.stale):
+            if (seen.provider, seen.action, seen.location, seen.reason) == (
+                source.provider, source.action, source.location, source.reason
+            ):
+                if source.fetched_at < seen.fetched_at:
+                    self.stale[index] = source
+                break
+        else:
             self.stale.append(source)
         self._stale_ids.update(id(record) for record in records)
 

@@ -174,3 +174,20 @@ async def test_stale_while_revalidate_answers_at_once_and_refreshes_in_the_backg
         assert stack.jdcloud.counter.total == 2 * calls  # exactly one refresh per entry, none since
         assert {n["freshness"] for n in nodes(refreshed)} == {"CACHED"}
         assert all(n["fetchedAt"] > old["fetchedAt"] for n, old in zip(nodes(refreshed), nodes(primed), strict=True))
+
+
+async def test_a_lookup_by_id_serves_its_last_good_answer_marked_stale() -> None:
+    ttl = 0.2
+    lookup = "query One($id: ID!) { image(id: $id) { id name freshness } }"
+    async with running_stack(cache_ttl=ttl, stale_if_error=60.0, **SETTINGS) as stack:
+        listed, _ = await timed(stack)
+        wanted = ids(listed, target=True)[0]
+        first = await stack.graphql(lookup, {"id": wanted})
+        assert first["data"]["image"]["freshness"] == "LIVE"
+        await asyncio.sleep(ttl * 1.5)
+        inject(stack, {"always": "error"})
+        again = await stack.graphql(lookup, {"id": wanted})
+        assert "errors" not in again
+        assert again["data"]["image"] == {**first["data"]["image"], "freshness": "STALE"}
+        [source] = again["extensions"]["staleSources"]
+        assert (source["action"], source["location"], source["reason"]) == ("image", TARGET, "UPSTREAM_UNAVAILABLE")
