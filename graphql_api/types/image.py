@@ -76,9 +76,16 @@ class Image(relay.Node):
                                        "JD Cloud images have no tags.")
     raw: JSON = strawberry.field(description="The provider's record exactly as received, for fields not modelled "
                                  "here.")
-    fetched_at: datetime = strawberry.field(description="When the provider sent this record (UTC).")
-    freshness: Freshness = strawberry.field(description="Whether this record is live, cached or stale for this "
-                                            "operation.")
+    # The record itself, for the fields computed only when asked for (freshness depends on the operation).
+    record: strawberry.Private[base.ImageRecord]
+
+    @strawberry.field(description="When the provider sent this record (UTC).")
+    def fetched_at(self) -> datetime:
+        return datetime.fromtimestamp(self.record.fetched_at, UTC)
+
+    @strawberry.field(description="Whether this record is live, cached or stale for this operation.")
+    def freshness(self) -> Freshness:
+        return freshness_of(self.record)
 
     @classmethod
     def from_record(cls, record: base.ImageRecord) -> Image:
@@ -111,8 +118,7 @@ class Image(relay.Node):
             data_disks=[Disk.from_record(d) for d in record.data_disks],
             tags=[Tag.from_record(t) for t in record.tags],
             raw=JSON(dict(record.raw)),
-            fetched_at=datetime.fromtimestamp(record.fetched_at, UTC),
-            freshness=freshness_of(record),
+            record=record,
         )
 
     @classmethod

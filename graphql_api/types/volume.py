@@ -49,9 +49,16 @@ class Volume(relay.Node):
     created_at: datetime | None = strawberry.field(description="Creation time (`createTime`).")
     tags: list[Tag] = strawberry.field(description="Tags (Zenlayer wrapper object or JD Cloud list, normalized).")
     raw: JSON = strawberry.field(description="The provider's record exactly as received.")
-    fetched_at: datetime = strawberry.field(description="When the provider sent this record (UTC).")
-    freshness: Freshness = strawberry.field(description="Whether this record is live, cached or stale for this "
-                                            "operation.")
+    # The record itself, for the fields computed only when asked for (freshness depends on the operation).
+    record: strawberry.Private[base.VolumeRecord]
+
+    @strawberry.field(description="When the provider sent this record (UTC).")
+    def fetched_at(self) -> datetime:
+        return datetime.fromtimestamp(self.record.fetched_at, UTC)
+
+    @strawberry.field(description="Whether this record is live, cached or stale for this operation.")
+    def freshness(self) -> Freshness:
+        return freshness_of(self.record)
 
     @classmethod
     def from_record(cls, record: base.VolumeRecord) -> Volume:
@@ -72,8 +79,7 @@ class Volume(relay.Node):
             created_at=record.created_at,
             tags=[Tag.from_record(t) for t in record.tags],
             raw=JSON(dict(record.raw)),
-            fetched_at=datetime.fromtimestamp(record.fetched_at, UTC),
-            freshness=freshness_of(record),
+            record=record,
         )
 
     @classmethod
