@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import strawberry
@@ -14,7 +14,8 @@ from providers import base
 from resolvers import nodes
 
 from .disk import Disk, Tag
-from .enums import CloudProvider, Freshness, ImageSource, ImageStatus, OsType, freshness_of, from_provider
+from .enums import CloudProvider, ImageSource, ImageStatus, OsType, from_provider
+from .provenance import Provenance
 
 if TYPE_CHECKING:
     from graphql_api.context import Context
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     description="A VM image of one provider in one location. `id` is a global Relay id that encodes the "
     "provider, the location and the provider's image id; other subgraphs reference images by it.",
 )
-class Image(relay.Node):
+class Image(relay.Node, Provenance):
     node_id: relay.NodeID[str]
     provider: CloudProvider = strawberry.field(description="The cloud the image belongs to.")
     location: str = strawberry.field(description="Zenlayer zone id (e.g. `asia-east-1a`) or JD Cloud region id "
@@ -76,16 +77,6 @@ class Image(relay.Node):
                                        "JD Cloud images have no tags.")
     raw: JSON = strawberry.field(description="The provider's record exactly as received, for fields not modelled "
                                  "here.")
-    # The record itself, for the fields computed only when asked for (freshness depends on the operation).
-    record: strawberry.Private[base.ImageRecord]
-
-    @strawberry.field(description="When the provider sent this record (UTC).")
-    def fetched_at(self) -> datetime:
-        return datetime.fromtimestamp(self.record.fetched_at, UTC)
-
-    @strawberry.field(description="Whether this record is live, cached or stale for this operation.")
-    def freshness(self) -> Freshness:
-        return freshness_of(self.record)
 
     @classmethod
     def from_record(cls, record: base.ImageRecord) -> Image:

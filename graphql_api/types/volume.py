@@ -4,7 +4,7 @@ defines, a volume has a stable provider id, so it is a Relay node and a federati
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import strawberry
@@ -16,8 +16,9 @@ from resolvers import nodes
 
 from .connection import PageInfo
 from .disk import Tag
-from .enums import CloudProvider, Freshness, freshness_of, from_provider
+from .enums import CloudProvider, from_provider
 from .inputs import TagFilter
+from .provenance import Provenance
 
 if TYPE_CHECKING:
     from graphql_api.context import Context
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     description="A disk volume in one location: Zenlayer DescribeDisks, JD Cloud describeDisks. `id` is a global "
     "Relay id encoding the provider, the location and the provider's disk id.",
 )
-class Volume(relay.Node):
+class Volume(relay.Node, Provenance):
     node_id: relay.NodeID[str]
     provider: CloudProvider = strawberry.field(description="The cloud the volume belongs to.")
     location: str = strawberry.field(description="Zenlayer zone id or JD Cloud region id the volume was listed in.")
@@ -49,16 +50,6 @@ class Volume(relay.Node):
     created_at: datetime | None = strawberry.field(description="Creation time (`createTime`).")
     tags: list[Tag] = strawberry.field(description="Tags (Zenlayer wrapper object or JD Cloud list, normalized).")
     raw: JSON = strawberry.field(description="The provider's record exactly as received.")
-    # The record itself, for the fields computed only when asked for (freshness depends on the operation).
-    record: strawberry.Private[base.VolumeRecord]
-
-    @strawberry.field(description="When the provider sent this record (UTC).")
-    def fetched_at(self) -> datetime:
-        return datetime.fromtimestamp(self.record.fetched_at, UTC)
-
-    @strawberry.field(description="Whether this record is live, cached or stale for this operation.")
-    def freshness(self) -> Freshness:
-        return freshness_of(self.record)
 
     @classmethod
     def from_record(cls, record: base.VolumeRecord) -> Volume:

@@ -191,3 +191,13 @@ async def test_a_lookup_by_id_serves_its_last_good_answer_marked_stale() -> None
         assert again["data"]["image"] == {**first["data"]["image"], "freshness": "STALE"}
         [source] = again["extensions"]["staleSources"]
         assert (source["action"], source["location"], source["reason"]) == ("image", TARGET, "UPSTREAM_UNAVAILABLE")
+
+
+async def test_volumes_say_how_fresh_they_are_too() -> None:
+    volumes = '{ volumes(first: 5, filter: { locations: ["cn-east-2"] }) { nodes { id fetchedAt freshness } } }'
+    async with running_stack(**SETTINGS) as stack:
+        first = await stack.graphql(volumes)
+        second = await stack.graphql(volumes)
+    assert {v["freshness"] for v in first["data"]["volumes"]["nodes"]} == {"LIVE"}
+    assert {v["freshness"] for v in second["data"]["volumes"]["nodes"]} == {"CACHED"}
+    assert first["data"]["volumes"]["nodes"][0]["fetchedAt"] == second["data"]["volumes"]["nodes"][0]["fetchedAt"]
