@@ -116,7 +116,8 @@ class CachedCatalog:
     @property
     def keep_seconds(self) -> float:
         """How long an entry is stored: its TTL plus the longest time it may still be served stale."""
-        return self.ttl + max(self.stale_if_error, self.stale_while_revalidate)
+        # A float also for whole seconds: aiocache sends an int TTL with Redis' deprecated SETEX.
+        return float(self.ttl + max(self.stale_if_error, self.stale_while_revalidate))
 
     def key(self, action: str, location: str | None, params: Mapping[str, Any]) -> str:
         return ":".join(
@@ -155,7 +156,7 @@ class CachedCatalog:
             fresh = entry is not None and self._fresh(entry)
             self._count("image", hit=fresh)
             if entry is not None and fresh:
-                found[image_id] = entry.value
+                found[image_id] = self._serve(entry)
             elif entry is not None:
                 stale[image_id] = entry
         missing = [image_id for image_id in keys if image_id not in found]
@@ -168,7 +169,7 @@ class CachedCatalog:
                 if not all(i in stale and self._servable(stale[i], self.stale_if_error) for i in missing):
                     raise
                 for image_id in missing:
-                    found[image_id] = stale[image_id].value
+                    found[image_id] = self._serve(stale[image_id])
                 oldest = min(stale[i].fetched_at for i in missing)
                 self._served_stale("image", location, oldest, type(exc).__name__, [found[i] for i in missing])
             else:
@@ -203,6 +204,13 @@ class CachedCatalog:
     def _servable(self, entry: Entry, grace: float) -> bool:
         return grace > 0 and self._age(entry) <= self.ttl + grace
 
+    def _serve(self, entry: Entry) -> Any:
+        """The entry's value, noting its age on the operation (the response is at least this old)."""
+        current = operation.current()
+        if current is not None:
+            current.saw(entry.fetched_at)
+        return entry.value
+
     def _served_stale(
         self, action: str, location: str | None, fetched_at: float, reason: str, records: Iterable[object]
     ) -> None:
@@ -221,19 +229,19 @@ class CachedCatalog:
         entry = await self._get(key)
         if entry is not None and self._fresh(entry):
             self._count(action, hit=True)
-            return entry.value  # type: ignore[no-any-return]
+            return self._serve(entry)  # type: ignore[no-any-return]
         self._count(action, hit=False)
         if entry is not None and self._servable(entry, self.stale_while_revalidate):
             self._revalidate(key, action, fetch)
             self._served_stale(action, location, entry.fetched_at, "revalidating", records_of(entry.value))
-            return entry.value  # type: ignore[no-any-return]
+            return self._serve(entry)  # type: ignore[no-any-return]
         try:
             return await self._single_flight(key, action, fetch)
         except STALE_ON as exc:
             if entry is None or not self._servable(entry, self.stale_if_error):
                 raise
             self._served_stale(action, location, entry.fetched_at, type(exc).__name__, records_of(entry.value))
-            return entry.value  # type: ignore[no-any-return]
+            return self._serve(entry)  # type: ignore[no-any-return]
 
     def _revalidate(self, key: str, action: str, fetch: Callable[[], Awaitable[Any]]) -> None:
         if key in self._in_flight:
@@ -289,7 +297,9 @@ class CachedCatalog:
 
     async def _get(self, key: str) -> Entry | None:
         try:
-            found = await self.backend.get(key)
+            # A hanging Redis must not hold the operation past its deadline: that is a failed read.
+            async with asyncio.timeout(operation.remaining()):
+                found = await self.backend.get(key)
         except Exception as exc:  # a cache outage must not fail the query
             self._failed("read", exc)
             return None

@@ -9,6 +9,10 @@ context variable, not a parameter, because asyncio tasks inherit it: the DataLoa
 Outside an operation (`check`, `/readyz`, tests of the clients) `current()` is None: no deadline,
 no freshness bound, nothing recorded.
 
+After execution the operation says how fresh its response is, for whoever caches responses: `stale`
+is non-empty when any part was served past its TTL (such a response must not be stored as fresh), and
+`oldest_cached` is the time of the oldest cache entry served (None when everything was live).
+
 Freshness of served data, per record:
     LIVE     the provider answered during this operation
     CACHED   answered before it, within the cache TTL (and the operation's `max_age`)
@@ -52,6 +56,7 @@ class Operation:
     max_age: float | None = None  # the client wants nothing older than this many seconds
     started_at: float = field(default_factory=time.time)
     stale: list[StaleSource] = field(default_factory=list)
+    oldest_cached: float | None = None  # epoch seconds of the oldest cache entry served, None if none was
     _stale_ids: set[int] = field(default_factory=set, repr=False)
 
     @classmethod
@@ -61,6 +66,11 @@ class Operation:
     def remaining(self) -> float | None:
         """Seconds left before the deadline (never negative), None without one."""
         return None if self.deadline is None else max(0.0, self.deadline - time.monotonic())
+
+    def saw(self, fetched_at: float) -> None:
+        """A cached answer from this time was served: the response is at least this old."""
+        if self.oldest_cached is None or fetched_at < self.oldest_cached:
+            self.oldest_cached = fetched_at
 
     def served_stale(self, source: StaleSource, records: Iterable[object]) -> None:
         """Note that these records were served past their TTL, so each node can say so.
