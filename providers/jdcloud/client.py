@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from ..base import ImagePage, ImageRecord, Location, ProviderName, VolumePage, VolumeRecord
+from ..base import ImagePage, ImageRecord, Location, VolumePage, VolumeRecord
 from ..http import HttpRequest, HttpResponse, RateLimiter, Transport
 from . import models
 from .models import encode_path_segment as _segment
@@ -57,7 +57,7 @@ def _uuid4() -> str:
 
 
 class JdcloudClient:
-    provider = ProviderName.JDCLOUD
+    provider = models.NAME
     page_size_min = models.PAGE_SIZE_MIN
     page_size_max = models.PAGE_SIZE_MAX
 
@@ -89,7 +89,7 @@ class JdcloudClient:
 
     async def list_locations(self) -> list[Location]:
         """The configured regions, sorted (no call: vm and disk have no describeRegions)."""
-        return [Location(ProviderName.JDCLOUD, region) for region in self.regions]
+        return [Location(models.NAME, region) for region in self.regions]
 
     async def probe(self) -> str:
         """The smallest describeImages page of the first region (JD Cloud has no cheaper signed call)."""

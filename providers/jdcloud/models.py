@@ -38,7 +38,8 @@ from ..readers import boolean, integer, number, usable_id
 
 log = logging.getLogger("providers.jdcloud")
 
-PROVIDER = ProviderName.JDCLOUD.value
+NAME = ProviderName("jdcloud")
+PROVIDER = NAME.value
 PAGE_SIZE_MIN = 10  # describeImages and describeDisks both take pageSize in [10, 100]
 PAGE_SIZE_MAX = 100
 REQUEST_ID_HEADER = "x-jdcloud-request-id"
@@ -297,7 +298,7 @@ def parse_image(raw: object, location: str) -> ImageRecord | None:
     size_mb = number(raw.get("sizeMB"))
     data_disks = raw.get("dataDisks")
     return ImageRecord(
-        provider=ProviderName.JDCLOUD,
+        provider=NAME,
         location=location,
         image_id=image_id,
         name=_str(raw.get("name")) or image_id,
@@ -374,7 +375,7 @@ def parse_volume(raw: object, location: str) -> VolumeRecord | None:
         if isinstance(item, Mapping) and _str(item.get("instanceId"))
     ), None)
     return VolumeRecord(
-        provider=ProviderName.JDCLOUD,
+        provider=NAME,
         location=location,
         disk_id=disk_id,
         name=_str(raw.get("name")),

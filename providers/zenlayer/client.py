@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from ..base import ImagePage, ImageRecord, Location, ProviderName, VolumePage
+from ..base import ImagePage, ImageRecord, Location, VolumePage
 from ..http import HttpRequest, HttpResponse, RateLimiter, Transport
 from . import models
 from .signing import ZenlayerCredentials, ZenlayerToken, sign
@@ -54,9 +54,9 @@ def account_key_of(credentials: ZenlayerCredentials | ZenlayerToken) -> str:
 
 
 class ZenlayerClient:
-    provider = ProviderName.ZENLAYER
+    provider = models.NAME
     page_size_min = 1
-    page_size_max = models.MAX_PAGE_SIZE
+    page_size_max = models.PAGE_SIZE_MAX
 
     def __init__(
         self,

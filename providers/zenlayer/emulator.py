@@ -42,7 +42,7 @@ from aiohttp import web
 from ..catalog.zenlayer import Record, ZenlayerCatalog, default_catalog
 from ..emulation import CallCounter, Faults, install
 from . import signing
-from .models import MAX_PAGE_SIZE, MAX_TAG_FILTERS
+from .models import MAX_TAG_FILTERS, PAGE_SIZE_MAX
 from .signing import DEMO_CREDENTIALS, ZenlayerCredentials
 
 PATH = "/api/v2/zec"
@@ -163,7 +163,7 @@ class Params:
         return [(t["key"], t.get("value")) for t in value]
 
     def page(self) -> tuple[int, int]:
-        return self.integer("pageNum", 1, 1), self.integer("pageSize", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
+        return self.integer("pageNum", 1, 1), self.integer("pageSize", DEFAULT_PAGE_SIZE, 1, PAGE_SIZE_MAX)
 
 
 def record_tags(record: Mapping[str, Any]) -> dict[str, Any]:

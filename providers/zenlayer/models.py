@@ -50,8 +50,9 @@ from ..http import HttpResponse, header_value, parse_retry_after
 
 log = logging.getLogger("providers.zenlayer")
 
-PROVIDER = ProviderName.ZENLAYER.value
-MAX_PAGE_SIZE = 1000
+NAME = ProviderName("zenlayer")
+PROVIDER = NAME.value
+PAGE_SIZE_MAX = 1000
 MAX_TAG_FILTERS = 20
 
 THROTTLED_CODES = frozenset({"REQUEST_LIMIT_EXCEEDED"})
@@ -219,7 +220,7 @@ def parse_image(record: Mapping[str, Any], location: str) -> ImageRecord | None:
     source_raw = readers.text(record.get("imageSource"))
     status_raw = readers.text(record.get("imageStatus"))
     return ImageRecord(
-        provider=ProviderName.ZENLAYER,
+        provider=NAME,
         location=location,
         image_id=image_id,
         name=readers.text(record.get("imageName")) or image_id,
@@ -271,7 +272,7 @@ def parse_zone(record: Mapping[str, Any]) -> Location | None:
     if zone_id is None:
         return None
     return Location(
-        provider=ProviderName.ZENLAYER,
+        provider=NAME,
         id=zone_id,
         name=readers.text(record.get("zoneName")),
         region_id=readers.text(record.get("regionId")),
@@ -290,7 +291,7 @@ def parse_disk(record: Mapping[str, Any], location: str) -> VolumeRecord | None:
     if disk_id is None:
         return None
     return VolumeRecord(
-        provider=ProviderName.ZENLAYER,
+        provider=NAME,
         location=location,
         disk_id=disk_id,
         name=readers.text(record.get("diskName")),

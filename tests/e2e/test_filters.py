@@ -41,12 +41,12 @@ def key(record: ImageRecord) -> tuple[str, str, str]:
 
 def zen(predicate: Callable[[ImageRecord], bool]) -> Callable[[ImageRecord], bool]:
     """A raw Zenlayer parameter: narrows Zenlayer images only."""
-    return lambda r: r.provider is not ProviderName.ZENLAYER or predicate(r)
+    return lambda r: r.provider != ProviderName("zenlayer") or predicate(r)
 
 
 def jd(predicate: Callable[[ImageRecord], bool]) -> Callable[[ImageRecord], bool]:
     """A raw JD Cloud parameter: narrows JD Cloud images only."""
-    return lambda r: r.provider is not ProviderName.JDCLOUD or predicate(r)
+    return lambda r: r.provider != ProviderName("jdcloud") or predicate(r)
 
 
 def tag_keys(record: ImageRecord) -> set[str]:

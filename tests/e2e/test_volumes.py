@@ -76,7 +76,7 @@ async def test_every_volume_once_in_provider_and_location_order_forward_and_back
 
 CASES: list[Any] = [
     ({"providers": ["JDCLOUD"], "locations": ["cn-east-2"]},
-     lambda r: r.provider is ProviderName.JDCLOUD and r.location == "cn-east-2"),
+     lambda r: r.provider == ProviderName("jdcloud") and r.location == "cn-east-2"),
     ({"tags": [{"key": "env", "value": "prod"}]}, lambda r: ("env", "prod") in {(t.key, t.value) for t in r.tags}),
     ({"providers": ["ZENLAYER"], "status": "IN_USE"}, lambda r: r.status_raw == "IN_USE"),
     ({"providers": ["JDCLOUD"], "status": "available"}, lambda r: r.status_raw == "available"),
