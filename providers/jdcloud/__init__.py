@@ -5,7 +5,7 @@
     client.py    JdcloudClient: the ImageCatalog over describeImages / describeImage / describeDisks
     emulator.py  one aiohttp app that behaves like both documented endpoints (and `run` for the CLI)
 
-The demo catalog the emulator serves lives in `providers/catalog/jdcloud.py`.
+The demo catalog the emulator serves lives in `providers/jdcloud/catalog.py`.
 """
 
 from __future__ import annotations

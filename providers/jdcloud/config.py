@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ..catalog.jdcloud import default_catalog
 from ..config import ConfigError, Lookup, Secret, csv, http_url, rate_limit, secret
+from .catalog import default_catalog
 from .client import DEFAULT_DISK_ENDPOINT, DEFAULT_VM_ENDPOINT
 from .signing import DEMO_CREDENTIALS, JdcloudCredentials
 

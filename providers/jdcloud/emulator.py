@@ -5,7 +5,7 @@
     GET /v1/regions/{regionId}/disks             describeDisks   (service disk)
     GET /v1/regions/{regionId}/disks/{diskId}    describeDisk    (service disk)
 
-Behaviour follows the docs and SDKs (shared/reference/providers.md section 2):
+Behaviour follows JD Cloud's public API docs and its Python and Go SDKs:
 
 - Authentication: JDCLOUD3-HMAC-SHA256 (Python SDK) and JDCLOUD2-HMAC-SHA256 (Go SDK) are verified
   over exactly the headers SignedHeaders lists (date and nonce may or may not be among them), with the
@@ -47,9 +47,9 @@ from typing import Any
 
 from aiohttp import web
 
-from ..catalog.jdcloud import JdcloudCatalog, Record, default_catalog
 from ..emulation import CallCounter, Faults, install
 from . import models, signing
+from .catalog import JdcloudCatalog, Record, default_catalog
 from .signing import DEMO_CREDENTIALS, JdcloudCredentials
 
 DEFAULT_PAGE_SIZE = 20

@@ -1,7 +1,7 @@
 """JD Cloud vm/disk wire formats: query encoding, envelopes -> error tree, tolerant record readers.
 
 Shared by the client and the emulator (which only reuses the query codec and the vocabularies).
-Facts come from shared/reference/providers.md section 2.
+Facts come from JD Cloud's public vm and disk API docs and its Python SDK.
 """
 
 from __future__ import annotations

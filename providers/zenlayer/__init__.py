@@ -5,7 +5,7 @@
     client.py    ZenlayerClient: the ImageCatalog over DescribeZones / DescribeImages / DescribeDisks
     emulator.py  an aiohttp app that behaves like the documented API (and `run` for the CLI)
 
-The demo catalog the emulator serves lives in `providers/catalog/zenlayer.py`.
+The demo catalog the emulator serves lives in `providers/zenlayer/catalog.py`.
 """
 
 from __future__ import annotations

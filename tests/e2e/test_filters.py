@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from providers.base import ImageRecord, ImageSource, ImageStatus, OsType, ProviderName
-from providers.catalog.jdcloud import default_catalog as jdcloud_catalog
-from providers.catalog.zenlayer import default_catalog as zenlayer_catalog
+from providers.jdcloud.catalog import default_catalog as jdcloud_catalog
 from providers.jdcloud.models import parse_image as parse_jdcloud
+from providers.zenlayer.catalog import default_catalog as zenlayer_catalog
 from providers.zenlayer.models import parse_image as parse_zenlayer
 
 from .harness import Stack

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from providers.base import ProviderName, VolumeRecord
-from providers.catalog.jdcloud import default_catalog as jdcloud_catalog
-from providers.catalog.zenlayer import default_catalog as zenlayer_catalog
+from providers.jdcloud.catalog import default_catalog as jdcloud_catalog
 from providers.jdcloud.models import parse_volume
+from providers.zenlayer.catalog import default_catalog as zenlayer_catalog
 from providers.zenlayer.models import parse_disk
 
 from .harness import Stack

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from providers.base import ImageRecord, Location, ProviderName
-from providers.catalog.jdcloud import JdcloudCatalog, Record, default_catalog
 from providers.errors import AuthFailedError, BadRequestError, NotFoundError, ThrottledError, UnavailableError
 from providers.http import Transport
+from providers.jdcloud.catalog import JdcloudCatalog, Record, default_catalog
 from providers.jdcloud.client import JdcloudClient
 from providers.jdcloud.emulator import create_app
 from providers.jdcloud.signing import DEMO_CREDENTIALS, JdcloudCredentials

@@ -16,7 +16,7 @@ from jdcloud_sdk.services.vm.apis.DescribeImageRequest import DescribeImageParam
 from jdcloud_sdk.services.vm.apis.DescribeImagesRequest import DescribeImagesParameters, DescribeImagesRequest
 from jdcloud_sdk.services.vm.client.VmClient import VmClient
 
-from providers.catalog.jdcloud import default_catalog
+from providers.jdcloud.catalog import default_catalog
 from providers.jdcloud.signing import DEMO_CREDENTIALS
 from tests.support import Emulated
 

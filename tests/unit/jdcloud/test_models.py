@@ -12,7 +12,6 @@ from jdcloud_sdk.core.parameterbuilder import WithoutBodyBuilder
 from jdcloud_sdk.services.vm.apis.DescribeImagesRequest import DescribeImagesParameters, DescribeImagesRequest
 
 from providers.base import Disk, ImageSource, ImageStatus, OsType, Tag
-from providers.catalog.jdcloud import default_catalog
 from providers.errors import (
     AuthFailedError,
     BadRequestError,
@@ -23,6 +22,7 @@ from providers.errors import (
 )
 from providers.http import HttpResponse
 from providers.jdcloud import models
+from providers.jdcloud.catalog import default_catalog
 
 # --- query encoding -----------------------------------------------------------------------------------
 
