@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from ..config import limiter
 from ..http import Transport
@@ -29,10 +28,6 @@ def _run_emulator(host: str, port: int, settings: config.JdcloudSettings) -> Non
     emulator.run(host, port, credentials)
 
 
-def _emulated(settings: Any, url: str) -> config.JdcloudSettings:
-    return config.emulated(settings, url)
-
-
 SPEC = ProviderSpec(
     name=models.NAME,
     title="JD Cloud",
@@ -42,7 +37,7 @@ SPEC = ProviderSpec(
     load_settings=config.load,
     create_client=_client,
     create_emulator=emulator.create_app,
-    emulated_settings=_emulated,
+    emulated_settings=config.emulated,
     run_emulator=_run_emulator,
     plan_image_sources=pushdown.plan_image_sources,
     image_params=(
