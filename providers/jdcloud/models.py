@@ -34,7 +34,7 @@ from ..errors import (
     UnavailableError,
 )
 from ..http import HttpResponse, header_value, parse_retry_after
-from ..readers import boolean, integer, number, usable_id
+from ..readers import boolean, integer, label, number, usable_id
 
 log = logging.getLogger("providers.jdcloud")
 
@@ -235,16 +235,9 @@ def parse_envelope(response: HttpResponse, *, action: str) -> tuple[Mapping[str,
 # --- tolerant readers -------------------------------------------------------------------------------
 
 
-def _str(value: object) -> str | None:
-    """A non-empty string; a number becomes its text (osVersion 8.2). An empty string means "not set"."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    return value if isinstance(value, str) and value else None
-
-
 def parse_time(value: object) -> datetime | None:
     """`2020-08-21 11:36:36` (China time, see CHINA_TIME) or ISO 8601 with or without an offset."""
-    text = _str(value)
+    text = label(value)
     if text is None:
         return None
     try:
@@ -268,12 +261,12 @@ def parse_disk_attachment(value: object) -> Disk | None:
     if encrypted is None:
         encrypted = boolean(cloud.get("encrypt"))  # the docs' example also spells it so
     return Disk(
-        category=_str(value.get("diskCategory")),
-        device_name=_str(value.get("deviceName")),
-        disk_type=_str(inner.get("diskType")),
+        category=label(value.get("diskCategory")),
+        device_name=label(value.get("deviceName")),
+        disk_type=label(inner.get("diskType")),
         size_gib=integer(inner.get("diskSizeGB")),
         iops=integer(cloud.get("iops")),
-        snapshot_id=_str(cloud.get("snapshotId")),
+        snapshot_id=label(cloud.get("snapshotId")),
         encrypted=encrypted,
         auto_delete=boolean(value.get("autoDelete")),
     )
@@ -281,7 +274,7 @@ def parse_disk_attachment(value: object) -> Disk | None:
 
 def boot_mode_of(raw: Mapping[str, Any]) -> str | None:
     """bootMode as given, else derived from uefiSupport (true <=> uefi), which the docs' example uses."""
-    mode = _str(raw.get("bootMode"))
+    mode = label(raw.get("bootMode"))
     if mode is not None:
         return mode
     uefi = boolean(raw.get("uefiSupport"))
@@ -301,22 +294,22 @@ def parse_image(raw: object, location: str) -> ImageRecord | None:
         provider=NAME,
         location=location,
         image_id=image_id,
-        name=_str(raw.get("name")) or image_id,
-        description=_str(raw.get("desc")),
-        os_type=os_type_of(_str(raw.get("osType"))),
-        os_type_raw=_str(raw.get("osType")),
-        platform=_str(raw.get("platform")),
-        os_version=_str(raw.get("osVersion")),
-        architecture=_str(raw.get("architecture")),
-        source=image_source_of(_str(raw.get("imageSource"))),
-        source_raw=_str(raw.get("imageSource")),
-        status=image_status_of(_str(raw.get("status"))),
-        status_raw=_str(raw.get("status")),
+        name=label(raw.get("name")) or image_id,
+        description=label(raw.get("desc")),
+        os_type=os_type_of(label(raw.get("osType"))),
+        os_type_raw=label(raw.get("osType")),
+        platform=label(raw.get("platform")),
+        os_version=label(raw.get("osVersion")),
+        architecture=label(raw.get("architecture")),
+        source=image_source_of(label(raw.get("imageSource"))),
+        source_raw=label(raw.get("imageSource")),
+        status=image_status_of(label(raw.get("status"))),
+        status_raw=label(raw.get("status")),
         size_gib=None if size_mb is None else size_mb / 1024,
         min_disk_size_gib=integer(raw.get("systemDiskSizeGB")),
         created_at=parse_time(raw.get("createTime")),
-        root_device_type=_str(raw.get("rootDeviceType")),
-        launch_permission=_str(raw.get("launchPermission")),
+        root_device_type=label(raw.get("rootDeviceType")),
+        launch_permission=label(raw.get("launchPermission")),
         offline=boolean(raw.get("offline")),
         boot_mode=boot_mode_of(raw),
         progress=integer(raw.get("progress")),
@@ -357,8 +350,8 @@ def parse_tags(value: object) -> tuple[Tag, ...]:
     if not isinstance(value, list):
         return ()
     return tuple(
-        Tag(key, _str(item.get("value")))
-        for item in value if isinstance(item, Mapping) and (key := _str(item.get("key"))) is not None
+        Tag(key, label(item.get("value")))
+        for item in value if isinstance(item, Mapping) and (key := label(item.get("key"))) is not None
     )
 
 
@@ -371,22 +364,22 @@ def parse_volume(raw: object, location: str) -> VolumeRecord | None:
         return None
     attachments = raw.get("attachments")
     instance_id = next((
-        _str(item.get("instanceId")) for item in (attachments if isinstance(attachments, list) else [])
-        if isinstance(item, Mapping) and _str(item.get("instanceId"))
+        label(item.get("instanceId")) for item in (attachments if isinstance(attachments, list) else [])
+        if isinstance(item, Mapping) and label(item.get("instanceId"))
     ), None)
     return VolumeRecord(
         provider=NAME,
         location=location,
         disk_id=disk_id,
-        name=_str(raw.get("name")),
-        disk_type=_str(raw.get("diskType")),
+        name=label(raw.get("name")),
+        disk_type=label(raw.get("diskType")),
         category=None,  # describeDisks lists cloud disks only; JD has no further category
         size_gib=integer(raw.get("diskSizeGB")),
-        status_raw=_str(raw.get("status")),
+        status_raw=label(raw.get("status")),
         instance_id=instance_id,
-        zone_id=_str(raw.get("az")),
+        zone_id=label(raw.get("az")),
         encrypted=boolean(raw.get("encrypted")),
-        snapshot_id=_str(raw.get("snapshotId")),
+        snapshot_id=label(raw.get("snapshotId")),
         created_at=parse_time(raw.get("createTime")),
         tags=parse_tags(raw.get("tags")),
         raw=dict(raw),

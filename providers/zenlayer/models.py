@@ -286,7 +286,7 @@ def parse_zones(response: Mapping[str, Any]) -> list[Location]:
     return [zone for zone in zones if zone is not None]
 
 
-def parse_disk(record: Mapping[str, Any], location: str) -> VolumeRecord | None:
+def parse_volume(record: Mapping[str, Any], location: str) -> VolumeRecord | None:
     disk_id = readers.usable_id(record.get("diskId"))
     if disk_id is None:
         return None
@@ -312,7 +312,7 @@ def parse_disk(record: Mapping[str, Any], location: str) -> VolumeRecord | None:
 def parse_volume_page(response: Mapping[str, Any], location: str, request_id: str | None) -> VolumePage:
     volumes: list[VolumeRecord] = []
     for index, item in enumerate(_records(response, "dataSet")):
-        volume = parse_disk(item, location) if isinstance(item, Mapping) else None
+        volume = parse_volume(item, location) if isinstance(item, Mapping) else None
         if volume is None:
             log.warning("zenlayer DescribeDisks [%s]: skipped record %d without a usable diskId", location, index)
             continue

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from providers.base import ProviderName, VolumeRecord
+from providers.jdcloud import models as jdcloud_models
 from providers.jdcloud.catalog import default_catalog as jdcloud_catalog
-from providers.jdcloud.models import parse_volume
+from providers.zenlayer import models as zenlayer_models
 from providers.zenlayer.catalog import default_catalog as zenlayer_catalog
-from providers.zenlayer.models import parse_disk
 
 from .harness import Stack
 from .queries import codes
@@ -28,8 +28,9 @@ query($filter: VolumeFilter, $first: Int, $after: String, $last: Int, $before: S
 
 
 def catalog() -> list[VolumeRecord]:
-    records = [parse_disk(raw, zone) for zone, raws in zenlayer_catalog().disks_by_zone.items() for raw in raws]
-    records += [parse_volume(raw, region) for region, raws in jdcloud_catalog().disks_by_region.items()
+    records = [zenlayer_models.parse_volume(raw, zone) for zone, raws in zenlayer_catalog().disks_by_zone.items()
+               for raw in raws]
+    records += [jdcloud_models.parse_volume(raw, region) for region, raws in jdcloud_catalog().disks_by_region.items()
                 for raw in raws]
     return [r for r in records if r is not None]
 

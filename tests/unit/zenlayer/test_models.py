@@ -125,7 +125,7 @@ def test_zone_and_disk_records() -> None:
     assert zone is not None
     assert (zone.id, zone.name, zone.region_id, zone.city_name, zone.country_code) == (
         "asia-east-1a", "Hong Kong A", "asia-east-1", "Hong Kong", "HK")
-    disk = models.parse_disk({"diskId": "862857204414550690", "diskSize": 100, "diskCategory": "Basic NVMe SSD",
+    disk = models.parse_volume({"diskId": "862857204414550690", "diskSize": 100, "diskCategory": "Basic NVMe SSD",
                               "diskType": "DATA", "diskStatus": "AVAILABLE", "createTime": "2024-01-10T08:00:00Z",
                               "tags": {"tags": TAGS}}, "asia-east-1a")
     assert disk is not None
