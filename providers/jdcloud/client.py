@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from ..base import ImagePage, ImageRecord, Location, VolumePage, VolumeRecord
 from ..http import HttpRequest, HttpResponse, RateLimiter, Transport
-from . import models
+from . import models, records
 from .models import encode_path_segment as _segment
 from .signing import JdcloudCredentials, sign
 
@@ -107,7 +107,7 @@ class JdcloudClient:
         query = _ordered(DESCRIBE_IMAGES_PARAMS, {**params, "pageNumber": page_number, "pageSize": page_size})
         return await self._call(
             "vm", "describeImages", f"/regions/{_segment(location)}/images", query, location,
-            lambda result, request_id: models.parse_image_page(result, location, request_id),
+            lambda result, request_id: records.parse_image_page(result, location, request_id),
         )
 
     async def get_images(self, location: str, image_ids: Sequence[str]) -> list[ImageRecord]:
@@ -127,7 +127,7 @@ class JdcloudClient:
         query = _ordered(DESCRIBE_DISKS_PARAMS, {**params, "pageNumber": page_number, "pageSize": page_size})
         return await self._call(
             "disk", "describeDisks", f"/regions/{_segment(location)}/disks", query, location,
-            lambda result, request_id: models.parse_volume_page(result, location, request_id),
+            lambda result, request_id: records.parse_volume_page(result, location, request_id),
         )
 
     # --- single resources -------------------------------------------------------------------------
@@ -136,7 +136,7 @@ class JdcloudClient:
         action = "describeImage"
         return await self._call(
             "vm", action, f"/regions/{_segment(region)}/images/{_segment(image_id)}", {}, region,
-            lambda result, request_id: models.parse_single_image(result, region, action=action,
+            lambda result, request_id: records.parse_single_image(result, region, action=action,
                                                                  request_id=request_id),
         )
 
@@ -144,7 +144,7 @@ class JdcloudClient:
         action = "describeDisk"
         return await self._call(
             "disk", action, f"/regions/{_segment(region)}/disks/{_segment(disk_id)}", {}, region,
-            lambda result, request_id: models.parse_single_volume(result, region, action=action,
+            lambda result, request_id: records.parse_single_volume(result, region, action=action,
                                                                   request_id=request_id),
         )
 

@@ -50,10 +50,11 @@ from aiohttp import web
 from ..emulation import CallCounter, Faults, install
 from . import models, signing
 from .catalog import JdcloudCatalog, Record, default_catalog
+from .records import JD_IMAGE_SOURCES, boot_mode_of
 from .signing import DEMO_CREDENTIALS, JdcloudCredentials
 
 DEFAULT_PAGE_SIZE = 20
-IMAGE_SOURCES = frozenset(models.JD_IMAGE_SOURCES)
+IMAGE_SOURCES = frozenset(JD_IMAGE_SOURCES)
 ROUTES: tuple[tuple[str, str, str], ...] = (  # (path, action, service)
     ("/v1/regions/{regionId}/images", "describeImages", "vm"),
     ("/v1/regions/{regionId}/images/{imageId}", "describeImage", "vm"),
@@ -201,7 +202,7 @@ def filter_images(records: Sequence[Record], query: Query) -> list[Record]:
             and name in str(record.get("name", "")).lower()
             and (instance_ids is None or record.get("instanceId") in instance_ids)
             and all(record.get(key) == value for key, value in exact.items())
-            and (boot_mode is None or models.boot_mode_of(record) == boot_mode)
+            and (boot_mode is None or boot_mode_of(record) == boot_mode)
         )
 
     return [record for record in records if keep(record)]

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..base import ImageSource, Location
 from ..query import ImageQuery, Params, Predicate, Source, VolumeQuery, equals
-from . import models
+from . import models, records
 
 
 def plan_image_sources(query: ImageQuery, locations: Sequence[Location]) -> list[Source]:
@@ -26,10 +26,10 @@ def plan_image_sources(query: ImageQuery, locations: Sequence[Location]) -> list
     params.put("platform", query.platform)
     params.put("architecture", query.architecture)
     if query.source is not None:
-        params.put("imageSource", models.IMAGE_SOURCE_VALUES[query.source])
+        params.put("imageSource", records.IMAGE_SOURCE_VALUES[query.source])
     if query.status is not None:
-        if query.status in models.IMAGE_STATUS_VALUES:
-            params.put("status", models.IMAGE_STATUS_VALUES[query.status])
+        if query.status in records.IMAGE_STATUS_VALUES:
+            params.put("status", records.IMAGE_STATUS_VALUES[query.status])
         else:
             residual.append(equals("status", query.status))
     if query.os_type is not None:
@@ -37,7 +37,7 @@ def plan_image_sources(query: ImageQuery, locations: Sequence[Location]) -> list
     if params.impossible:
         return []
     single = "imageSource" in params.values or "ids" in params.values
-    partitions: Sequence[str | None] = [None] if single else models.JD_IMAGE_SOURCES
+    partitions: Sequence[str | None] = [None] if single else records.JD_IMAGE_SOURCES
     return [
         Source(
             models.NAME, loc.id,

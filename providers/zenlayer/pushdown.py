@@ -12,7 +12,7 @@ from typing import Any
 
 from ..base import ImageSource, Location
 from ..query import ImageQuery, Params, Predicate, Source, VolumeQuery, equals
-from . import models
+from . import models, records
 
 NO_SUCH_SOURCE = frozenset({ImageSource.SHARED, ImageSource.COMMUNITY})
 
@@ -28,9 +28,9 @@ def plan_image_sources(query: ImageQuery, locations: Sequence[Location]) -> list
     params.put("tagKeys", list(query.tag_keys) if query.tag_keys else None)
     params.put("tags", [{"key": k, "value": v} for k, v in query.tags] if query.tags else None)
     for value, table, key, attribute in (
-        (query.os_type, models.OS_TYPE_VALUES, "osType", "os_type"),
-        (query.source, models.IMAGE_SOURCE_VALUES, "imageSource", "source"),
-        (query.status, models.IMAGE_STATUS_VALUES, "imageStatus", "status"),
+        (query.os_type, records.OS_TYPE_VALUES, "osType", "os_type"),
+        (query.source, records.IMAGE_SOURCE_VALUES, "imageSource", "source"),
+        (query.status, records.IMAGE_STATUS_VALUES, "imageStatus", "status"),
     ):
         if value is None:
             continue

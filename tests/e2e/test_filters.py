@@ -14,9 +14,9 @@ import pytest
 
 from providers.base import ImageRecord, ImageSource, ImageStatus, OsType, ProviderName
 from providers.jdcloud.catalog import default_catalog as jdcloud_catalog
-from providers.jdcloud.models import parse_image as parse_jdcloud
+from providers.jdcloud.records import parse_image as parse_jdcloud
 from providers.zenlayer.catalog import default_catalog as zenlayer_catalog
-from providers.zenlayer.models import parse_image as parse_zenlayer
+from providers.zenlayer.records import parse_image as parse_zenlayer
 
 from .harness import Stack
 from .queries import codes

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from providers.base import ProviderName, VolumeRecord
-from providers.jdcloud import models as jdcloud_models
+from providers.jdcloud import records as jdcloud_records
 from providers.jdcloud.catalog import default_catalog as jdcloud_catalog
-from providers.zenlayer import models as zenlayer_models
+from providers.zenlayer import records as zenlayer_records
 from providers.zenlayer.catalog import default_catalog as zenlayer_catalog
 
 from .harness import Stack
@@ -28,9 +28,9 @@ query($filter: VolumeFilter, $first: Int, $after: String, $last: Int, $before: S
 
 
 def catalog() -> list[VolumeRecord]:
-    records = [zenlayer_models.parse_volume(raw, zone) for zone, raws in zenlayer_catalog().disks_by_zone.items()
+    records = [zenlayer_records.parse_volume(raw, zone) for zone, raws in zenlayer_catalog().disks_by_zone.items()
                for raw in raws]
-    records += [jdcloud_models.parse_volume(raw, region) for region, raws in jdcloud_catalog().disks_by_region.items()
+    records += [jdcloud_records.parse_volume(raw, region) for region, raws in jdcloud_catalog().disks_by_region.items()
                 for raw in raws]
     return [r for r in records if r is not None]
 
