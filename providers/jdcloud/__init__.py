@@ -6,7 +6,7 @@
     models.py    wire format: query codec, envelopes -> error tree
     records.py   vocabularies, tolerant Image/Disk readers, pushdown values
     pushdown.py  image and volume queries as describeImages / describeDisks parameters
-    client.py    JdcloudClient: the ImageCatalog over describeImages / describeImage / describeDisks
+    client.py    JdcloudClient: the ImageCatalog over describeImages / describeDisks
     emulator.py  one aiohttp app that behaves like both documented endpoints (and `run` for the CLI)
     catalog.py   the deterministic demo catalog the emulator serves
 """

@@ -1,4 +1,4 @@
-"""The JD Cloud client: vm describeImages/describeImage and disk describeDisks/describeDisk.
+"""The JD Cloud client: vm describeImages and disk describeDisks.
 
 Every call is a GET with its parameters in the query string (`models.encode_query`), signed by
 `signing.sign` for each attempt (a retry carries a fresh date and nonce) with the path's region and
@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from ..base import ImagePage, ImageRecord, Location, VolumePage, VolumeRecord
+from ..base import ImagePage, ImageRecord, Location, VolumePage
 from ..http import HttpRequest, HttpResponse, RateLimiter, Transport
 from . import models, records
 from .models import encode_path_segment as _segment
@@ -128,24 +128,6 @@ class JdcloudClient:
         return await self._call(
             "disk", "describeDisks", f"/regions/{_segment(location)}/disks", query, location,
             lambda result, request_id: records.parse_volume_page(result, location, request_id),
-        )
-
-    # --- single resources -------------------------------------------------------------------------
-
-    async def describe_image(self, region: str, image_id: str) -> ImageRecord:
-        action = "describeImage"
-        return await self._call(
-            "vm", action, f"/regions/{_segment(region)}/images/{_segment(image_id)}", {}, region,
-            lambda result, request_id: records.parse_single_image(result, region, action=action,
-                                                                 request_id=request_id),
-        )
-
-    async def describe_disk(self, region: str, disk_id: str) -> VolumeRecord:
-        action = "describeDisk"
-        return await self._call(
-            "disk", action, f"/regions/{_segment(region)}/disks/{_segment(disk_id)}", {}, region,
-            lambda result, request_id: records.parse_single_volume(result, region, action=action,
-                                                                  request_id=request_id),
         )
 
     # --- plumbing ---------------------------------------------------------------------------------

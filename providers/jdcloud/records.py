@@ -20,11 +20,8 @@ from ..base import (
     VolumePage,
     VolumeRecord,
 )
-from ..errors import (
-    UnavailableError,
-)
 from ..readers import boolean, integer, label, number, usable_id
-from .models import NAME, PROVIDER
+from .models import NAME
 
 log = logging.getLogger("providers.jdcloud")
 # JD Cloud writes times without a zone ("2020-08-21 11:36:36"); its consoles and docs show China
@@ -178,15 +175,6 @@ def parse_image_page(result: Mapping[str, Any], location: str, request_id: str |
     return ImagePage(records, total if total is not None else len(items), request_id, skipped)
 
 
-def parse_single_image(result: Mapping[str, Any], location: str, *, action: str,
-                       request_id: str | None) -> ImageRecord:
-    record = parse_image(result.get("image"), location)
-    if record is None:
-        raise UnavailableError(provider=PROVIDER, action=action, code="MALFORMED_RESPONSE",
-                               message="the image has no imageId", request_id=request_id, location=location)
-    return record
-
-
 def parse_tags(value: object) -> tuple[Tag, ...]:
     """Disk tags: a plain array of {key, value}; a Zenlayer-style wrapper object is read too."""
     if isinstance(value, Mapping):
@@ -239,12 +227,3 @@ def parse_volume_page(result: Mapping[str, Any], location: str, request_id: str 
                     location, len(items) - len(records), request_id)
     total = integer(result.get("totalCount"))
     return VolumePage(records, total if total is not None else len(items), request_id)
-
-
-def parse_single_volume(result: Mapping[str, Any], location: str, *, action: str,
-                        request_id: str | None) -> VolumeRecord:
-    record = parse_volume(result.get("disk"), location)
-    if record is None:
-        raise UnavailableError(provider=PROVIDER, action=action, code="MALFORMED_RESPONSE",
-                               message="the disk has no diskId", request_id=request_id, location=location)
-    return record

@@ -140,17 +140,16 @@ async def test_get_images_chunks_ids_by_100(client: JdcloudClient, emulator: Emu
     assert emulator.counter.by_action == {"describeImages": 2}
 
 
-async def test_describe_image(client: JdcloudClient, emulator: Emulated) -> None:
-    record = await client.describe_image(REGION, "img-m5s0****30")
+async def test_images_by_id_are_read_whole(client: JdcloudClient, emulator: Emulated) -> None:
+    record, private, with_data = await client.get_images(REGION, ["img-m5s0****30", "img-cn1pri0004",
+                                                                  "img-cn1pri0003", "img-nope"])
     assert record.name == "CentOS 7.6 64位" and record.boot_mode == "uefi" and record.size_gib == 0
-    private = await client.describe_image(REGION, "img-cn1pri0004")
     assert private.name == "测试 镜像 a&b=c" and private.launch_permission == "ownerOnly"
-    with_data = await client.describe_image(REGION, "img-cn1pri0003")
     assert with_data.data_disks and with_data.data_disks[0].size_gib == 100
+    assert emulator.counter.by_action == {"describeImages": 1}
     with pytest.raises(NotFoundError) as caught:
-        await client.describe_image(REGION, "img-nope")
+        await client.get_images("cn-nowhere-1", ["img-m5s0****30"])
     assert caught.value.code == "NOT_FOUND" and caught.value.status == 404 and caught.value.request_id
-    assert emulator.counter.by_action == {"describeImage": 4}
 
 
 async def test_list_locations_is_the_configured_regions_sorted(emulator: Emulated) -> None:
@@ -217,11 +216,10 @@ async def test_describe_disks_orders_and_pages(client: JdcloudClient, emulator: 
     second = await client.list_volumes(REGION, {"orders": [{"name": "create_time", "direction": 1}]},
                                        page_number=2, page_size=10)
     assert [v.disk_id for v in first.records + second.records] == [d["diskId"] for d in newest_first[:20]]
-    disk = await client.describe_disk(REGION, "vol-cn10004")
+    by_id = {"filters": [{"name": "diskId", "operator": "eq", "values": ["vol-cn10004", "vol-nope"]}]}
+    (disk,) = (await client.list_volumes(REGION, by_id, page_number=1, page_size=10)).records
     assert disk.status_raw == "creating" and disk.zone_id == "cn-north-1b"
-    with pytest.raises(NotFoundError):
-        await client.describe_disk(REGION, "vol-nope")
-    assert emulator.counter.by_action == {"describeDisks": 2, "describeDisk": 2}
+    assert emulator.counter.by_action == {"describeDisks": 3}
 
 
 async def test_a_disk_filter_the_api_does_not_know_is_a_bad_request(client: JdcloudClient) -> None:
@@ -364,12 +362,10 @@ async def test_an_injected_error_is_retried_then_surfaces(client: JdcloudClient,
 async def test_the_counter_counts_calls_per_action(client: JdcloudClient, emulator: Emulated) -> None:
     await client.list_images(REGION, {"imageSource": "public"}, page_number=1, page_size=10)
     await client.list_images(REGION, {"imageSource": "thirdparty"}, page_number=1, page_size=10)
-    await client.describe_image(REGION, "img-m5s0****29")
+    await client.get_images(REGION, ["img-m5s0****29"])
     await client.list_volumes(REGION, {}, page_number=1, page_size=10)
-    await client.describe_disk(REGION, "vol-cn10001")
-    assert emulator.counter.by_action == {"describeImages": 2, "describeImage": 1, "describeDisks": 1,
-                                          "describeDisk": 1}
-    assert emulator.counter.total == 5
+    assert emulator.counter.by_action == {"describeImages": 3, "describeDisks": 1}
+    assert emulator.counter.total == 4
 
 
 async def test_probe_makes_one_small_signed_call(client: JdcloudClient, emulator: Emulated) -> None:
