@@ -27,6 +27,7 @@ from resolvers.kinds import IMAGES, VOLUMES, ListingKind
 
 from .errors import ErrorPolicy, OperationNameRequired
 from .federation import Info, Schema
+from .settings import DEFAULTS
 from .types.connection import PageInfo
 from .types.enums import CloudProvider, to_provider
 from .types.image import Image, ImageConnection
@@ -111,7 +112,7 @@ def _connection_field(
         directives=[
             Cost(weight=10),
             ListSize(slicing_arguments=["first", "last"], sized_fields=["edges", "nodes"],
-                     require_one_slicing_argument=False, assumed_size=50),
+                     require_one_slicing_argument=False, assumed_size=DEFAULTS.default_page_size),
         ],
     )
 
@@ -180,7 +181,7 @@ class Query:
         return [Location.from_record(loc) for p in PROVIDERS.names for loc in found.get(p, [])]
 
 
-def build_schema(*, max_depth: int = 12, max_aliases: int = 30) -> Schema:
+def build_schema(*, max_depth: int = DEFAULTS.max_query_depth, max_aliases: int = DEFAULTS.max_aliases) -> Schema:
     # The limits are validation rules. Built once, the same rule classes reach every request, so the
     # validation cache (keyed by document and rules) hits; per-request limiter instances would each
     # carry new rule classes and defeat it.
