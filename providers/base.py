@@ -64,7 +64,7 @@ class Tag:
 
 @dataclass(frozen=True, slots=True)
 class Disk:
-    """A disk as an image describes it (system or data disk), or a disk volume of a location."""
+    """A disk as an image describes it: its system disk or one of its data disks (volumes are `VolumeRecord`)."""
 
     category: str | None = None
     device_name: str | None = None
