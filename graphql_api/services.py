@@ -1,6 +1,6 @@
 """Process-wide services, built in the app's lifespan and closed there: the one aiohttp session, the
-transport with its circuit breakers, provider clients with their fleet-wide quotas behind the
-cross-request cache, and (demo mode) the embedded emulators.
+transport with its circuit breakers and quota store, provider clients (each with its account's quota)
+behind the cross-request cache, and (demo mode) the embedded emulators.
 
 With `CIG_CACHE_URL=redis://...` the quotas live in that Redis too (one quota for every replica);
 with `memory://` they are per process."""
@@ -22,13 +22,8 @@ from providers.base import ImageCatalog, ProviderName
 from providers.breaker import Breakers
 from providers.cache import CachedCatalog
 from providers.http import CallPolicy, Transport
-from providers.jdcloud.client import JdcloudClient
-from providers.jdcloud.client import account_key_of as jdcloud_account
-from providers.jdcloud.signing import JdcloudCredentials
-from providers.quota import AccountQuota, LocalStore, QuotaStore, RedisStore, Rule
-from providers.zenlayer.client import ZenlayerClient
-from providers.zenlayer.client import account_key_of as zenlayer_account
-from providers.zenlayer.signing import ZenlayerCredentials, ZenlayerToken
+from providers.quota import LocalStore, QuotaStore, RedisStore
+from providers.registry import PROVIDERS
 from resolvers.loaders import Limits
 
 from . import demo
@@ -47,14 +42,6 @@ class Services:
     demo: bool = False  # the providers are the embedded emulators
     demo_urls: dict[str, str] = field(default_factory=dict)
     breakers: Breakers = field(default_factory=Breakers)
-
-
-def limits_from(settings: Settings) -> Limits:
-    return Limits(
-        default_page_size=settings.default_page_size, max_page_size=settings.max_page_size,
-        max_scan_items=settings.max_scan_items, max_node_ids=settings.max_node_ids,
-        operation_timeout=settings.operation_timeout or None, min_max_age=settings.min_max_age,
-    )
 
 
 def _cache(settings: Settings) -> Cache:
@@ -80,17 +67,6 @@ async def _close_cache(cache: Any) -> None:
 QUOTA_REDIS_TIMEOUT_SECONDS = 0.5
 
 
-def _quota(
-    store: QuotaStore, provider: ProviderName, account_key: str, rate: float | None,
-    action_rates: tuple[tuple[str, float], ...],
-) -> AccountQuota:
-    # Burst 1: calls are spaced evenly, so no one-second window ever holds more than the quota.
-    return AccountQuota(
-        store, provider.value, account_key, Rule(rate) if rate else None,
-        {action: Rule(r) for action, r in action_rates},
-    )
-
-
 @asynccontextmanager
 async def running(settings: Settings, metrics: Metrics | None = None) -> AsyncIterator[Services]:
     metrics = metrics or Metrics()
@@ -107,15 +83,6 @@ async def running(settings: Settings, metrics: Metrics | None = None) -> AsyncIt
             failure_threshold=settings.breaker_failures, open_seconds=settings.breaker_open_seconds,
             on_change=metrics.observe_circuit,
         )
-        transport = Transport(
-            session=session,
-            policy=CallPolicy(
-                timeout_seconds=settings.upstream_timeout, max_attempts=settings.upstream_max_attempts,
-                max_response_bytes=settings.max_response_bytes, max_quota_wait_seconds=settings.quota_max_wait,
-            ),
-            observe=metrics.observe_upstream,
-            breakers=breakers,
-        )
         store: QuotaStore = LocalStore()
         if settings.cache_url.startswith("redis://"):
             quota_redis = redis.Redis.from_url(
@@ -124,28 +91,20 @@ async def running(settings: Settings, metrics: Metrics | None = None) -> AsyncIt
             )
             stack.push_async_callback(quota_redis.aclose)
             store = RedisStore(quota_redis, on_failure=metrics.observe_backend_failure)
-        clients: list[ImageCatalog] = []
-        z = settings.zenlayer
-        if z.configured:
-            zen_credentials: ZenlayerCredentials | ZenlayerToken = (
-                ZenlayerToken(z.access_token.value) if z.access_token
-                else ZenlayerCredentials(
-                    z.access_key_id or "", z.access_key_password.value if z.access_key_password else ""
-                )
-            )
-            zen_quota = _quota(store, ProviderName.ZENLAYER, zenlayer_account(zen_credentials), z.rate_limit,
-                               z.action_rate_limits)
-            clients.append(ZenlayerClient(transport, zen_credentials, z.base_url, zones=z.zones, limiter=zen_quota))
-        j = settings.jdcloud
-        if j.configured:
-            jd_credentials = JdcloudCredentials(j.access_key or "", j.secret_key.value if j.secret_key else "")
-            jd_quota = _quota(store, ProviderName.JDCLOUD, jdcloud_account(jd_credentials), j.rate_limit,
-                              j.action_rate_limits)
-            clients.append(JdcloudClient(
-                transport, jd_credentials, vm_endpoint=j.vm_endpoint, disk_endpoint=j.disk_endpoint,
-                regions=j.regions, limiter=jd_quota,
-            ))
-        catalogs: dict[ProviderName, ImageCatalog] = {c.provider: c for c in clients}
+        transport = Transport(
+            session=session,
+            policy=CallPolicy(
+                timeout_seconds=settings.upstream_timeout, max_attempts=settings.upstream_max_attempts,
+                max_response_bytes=settings.max_response_bytes, max_quota_wait_seconds=settings.quota_max_wait,
+            ),
+            observe=metrics.observe_upstream,
+            breakers=breakers,
+            quota_store=store,
+        )
+        catalogs: dict[ProviderName, ImageCatalog] = {
+            spec.name: spec.create_client(transport, settings.section(spec.name))
+            for spec in PROVIDERS if settings.section(spec.name).configured
+        }
         if settings.cache_ttl > 0:
             cache = _cache(settings)
             stack.push_async_callback(_close_cache, cache)
@@ -160,4 +119,4 @@ async def running(settings: Settings, metrics: Metrics | None = None) -> AsyncIt
             for catalog in cached.values():
                 stack.push_async_callback(catalog.aclose)  # before the session closes: refreshes use it
             catalogs = dict(cached)
-        yield Services(settings, catalogs, limits_from(settings), metrics, bool(demo_urls), demo_urls, breakers)
+        yield Services(settings, catalogs, settings.limits, metrics, bool(demo_urls), demo_urls, breakers)

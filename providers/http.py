@@ -34,6 +34,7 @@ from .errors import (
     ThrottledError,
     UnavailableError,
 )
+from .quota import LocalStore, QuotaStore
 
 log = logging.getLogger("providers.http")
 
@@ -119,7 +120,8 @@ def parse_retry_after(value: str | None) -> float | None:
 
 @dataclass
 class Transport:
-    """Sends requests for one process. Holds no credentials; shared by every client."""
+    """Sends requests for one process. Holds no credentials; shared by every client, with the process's
+    circuit breakers and the store the clients' quotas live in (Redis: shared by every replica)."""
 
     session: aiohttp.ClientSession
     policy: CallPolicy = field(default_factory=CallPolicy)
@@ -127,6 +129,7 @@ class Transport:
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     jitter: Callable[[], float] = random.random
     breakers: Breakers | None = None
+    quota_store: QuotaStore = field(default_factory=LocalStore)
 
     def backoff(self, attempt: int, error: ProviderError) -> float | None:
         """Seconds to wait before attempt `attempt + 1`, or None to give up now."""

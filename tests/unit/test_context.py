@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from starlette.requests import Request
 
 from graphql_api.context import build_context, requested_max_age
-from resolvers.loaders import Limits
+from graphql_api.settings import DEFAULTS
 
 
 @pytest.mark.parametrize(
@@ -26,7 +28,7 @@ def request_with(cache_control: str) -> Request:
 
 
 def test_the_operator_floor_applies_and_no_header_means_no_bound() -> None:
-    limits = Limits(min_max_age=5.0)
+    limits = replace(DEFAULTS.limits, min_max_age=5.0)
     assert build_context({}, limits, request_with("max-age=1")).operation.max_age == 5.0
     assert build_context({}, limits, request_with("max-age=60")).operation.max_age == 60.0
     assert build_context({}, limits).operation.max_age is None
