@@ -28,6 +28,7 @@ from resolvers.volume_filters import VolumeCriteria, volume_criteria
 
 from .context import Context
 from .errors import ErrorPolicy, OperationNameRequired, is_expected
+from .request_context import OperationInfo
 from .types.connection import ImageConnection, ImageEdge, PageInfo
 from .types.enums import CloudProvider, to_provider
 from .types.image import Image
@@ -279,6 +280,7 @@ def build_schema(*, max_depth: int = 12, max_aliases: int = 30) -> Schema:
             lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
             OperationNameRequired,
             ErrorPolicy,
+            OperationInfo,
         ],
     )
 

@@ -9,6 +9,7 @@ Secrets are held in `Secret`, whose repr is masked, so a logged settings object 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,6 +20,9 @@ JDCLOUD_VM_ENDPOINT = "https://vm.jdcloud-api.com"
 JDCLOUD_DISK_ENDPOINT = "https://disk.jdcloud-api.com"
 # JD Cloud has no region listing API; these are the regions its Terraform provider knows.
 JDCLOUD_REGIONS = ("cn-north-1", "cn-east-1", "cn-east-2", "cn-south-1")
+LOG_FORMATS = ("text", "json")
+# A browser origin: scheme, host and optional port, nothing else (no path, no trailing slash).
+ORIGIN = re.compile(r"https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?")
 
 
 class SettingsError(ValueError):
@@ -88,6 +92,8 @@ class Settings:
     graphiql: bool = True
     graphiql_assets_dir: Path | None = None  # serve GraphiQL's JS/CSS locally (no CDN) from this directory
     log_level: str = "INFO"
+    log_format: str = "text"  # or "json": one JSON object per line
+    cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API cross-origin; "*" for any
     demo: bool = False  # forced demo mode; also on when no provider has credentials
 
     @property
@@ -122,6 +128,16 @@ def _bool(name: str, value: Any) -> bool:
     if text in {"0", "false", "no", "off", ""}:
         return False
     raise SettingsError(f"{name} must be true or false, got {value!r}")
+
+
+def _origins(value: Any) -> tuple[str, ...]:
+    origins = _csv(value) or ()
+    for origin in origins:
+        if origin != "*" and not ORIGIN.fullmatch(origin):
+            raise SettingsError(
+                f"CIG_CORS_ORIGINS entries must be * or scheme://host[:port] (no path), got {origin!r}"
+            )
+    return tuple(o if o == "*" else o.lower() for o in origins)
 
 
 def _merged(env: Mapping[str, str]) -> dict[str, Any]:
@@ -187,6 +203,9 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
     if not cache_url.startswith(("memory://", "redis://")):
         raise SettingsError(f"CIG_CACHE_URL must start with memory:// or redis://, got {cache_url.split('@')[-1]!r}")
     assets = opt("CIG_GRAPHIQL_ASSETS_DIR")
+    log_format = str(opt("CIG_LOG_FORMAT") or "text").lower()
+    if log_format not in LOG_FORMATS:
+        raise SettingsError(f"CIG_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, got {log_format!r}")
     return Settings(
         zenlayer=zenlayer,
         jdcloud=jdcloud,
@@ -207,5 +226,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         graphiql=_bool("CIG_GRAPHIQL", opt("CIG_GRAPHIQL") if opt("CIG_GRAPHIQL") is not None else True),
         graphiql_assets_dir=Path(assets) if assets else None,
         log_level=str(opt("CIG_LOG_LEVEL") or "INFO").upper(),
+        log_format=log_format,
+        cors_origins=_origins(opt("CIG_CORS_ORIGINS")),
         demo=_bool("CIG_DEMO", opt("CIG_DEMO") or False),
     )

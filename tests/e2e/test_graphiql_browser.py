@@ -1,8 +1,10 @@
-"""GraphiQL in a real headless Chromium, its assets served by the service itself (no CDN).
+"""GraphiQL in a real headless Chromium without internet, its assets served by the service itself.
 
-tests/node/graphiql-check.mjs opens /graphql, runs a query with the run button and opens the docs
-explorer; this test checks what it saw against the API's own answer and that the page loaded nothing
-from another host. The screenshot is kept under the pytest temporary directory.
+tests/node/graphiql-check.mjs opens /graphql in a Chromium whose network reaches loopback only,
+types a query and runs it with the run button, and follows the docs explorer; this test checks what
+it saw against the API's own answer, that the page opened with the README's example and the docs,
+and that it loaded nothing from another host. The service finds the assets `npm ci` put in
+graphiql/node_modules with no setting. The screenshot is kept under the pytest temporary directory.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from graphql_api.graphiql import EXAMPLE_QUERY
 from providers.catalog.zenlayer import default_catalog as zenlayer_catalog
-from tests.node_tools import NODE_MODULES, ensure_node_modules, require_node, run_node_json
+from tests.node_tools import GRAPHIQL_DIR, ensure_node_modules, require_node, run_node_json
 from tests.support import require_or_skip
 
 from .harness import running_stack
@@ -32,15 +36,33 @@ def chromium_path() -> str | None:
     return shutil.which("chromium") or ("/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None)
 
 
-async def test_graphiql_runs_a_query_from_local_assets(tmp_path: Path) -> None:
-    require_node()
+def require_chromium() -> str:
     chromium = chromium_path()
     require_or_skip(chromium is not None, "Chromium needed (apt-get install chromium, or set CIG_CHROMIUM)")
     assert chromium is not None
-    ensure_node_modules()
+    return chromium
+
+
+def check_page_report(report: dict[str, Any]) -> None:
+    """What every offline GraphiQL run must show, whoever started the service."""
+    assert report["initialQuery"].rstrip().endswith(EXAMPLE_QUERY), report["initialQuery"]  # the README's
+    assert report["docsOpenAtStart"] is True
+    assert not any("unpkg.com" in request for request in report["requests"])
+    assets = [r for r in report["requests"] if "/graphiql-assets/" in r]
+    assert any("graphiql/graphiql.min.js" in r for r in assets), report["requests"]
+    assert any("react-dom" in r for r in assets), report["requests"]
+    assert report["externalRequests"] == []
+    assert report["consoleErrors"] == []
+    assert "images" in report["docsText"] and "ImageConnection" in report["docsText"], report["docsText"]
+
+
+async def test_graphiql_runs_a_query_from_local_assets(tmp_path: Path) -> None:
+    require_node()
+    chromium = require_chromium()
+    ensure_node_modules(GRAPHIQL_DIR)
     screenshot = tmp_path / "graphiql.png"
 
-    async with running_stack(graphiql_assets_dir=NODE_MODULES) as stack:
+    async with running_stack() as stack:
         expected = await stack.graphql(QUERY)
         assert "errors" not in expected, expected
         run = await run_node_json(
@@ -58,12 +80,5 @@ async def test_graphiql_runs_a_query_from_local_assets(tmp_path: Path) -> None:
     assert {node["name"] for node in nodes} <= emulated, shown  # names the emulator really serves
     assert shown["data"]["images"]["totalCount"] > 3
 
-    assert report["externalRequests"] == []
-    assert not any("unpkg.com" in request for request in report["requests"])
-    assets = [r for r in report["requests"] if "/graphiql-assets/" in r]
-    assert any("graphiql/graphiql.min.js" in r for r in assets), report["requests"]
-    assert any("react-dom" in r for r in assets), report["requests"]
-    assert report["consoleErrors"] == []
-
-    assert "images" in report["docsText"] and "ImageConnection" in report["docsText"], report["docsText"]
+    check_page_report(report)
     assert screenshot.stat().st_size > 10_000  # a real rendering, not a blank page

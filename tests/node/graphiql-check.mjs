@@ -2,14 +2,17 @@
 //
 //   node graphiql-check.mjs <graphql-page-url> <screenshot.png> [query]
 //
-// Opens the page, waits for GraphiQL's editor, sets the query, clicks the run button, waits for the
-// result pane to show "totalCount", opens the documentation explorer on the Query type and saves a
-// screenshot. Prints one JSON document on stdout:
-//   {ok, error?, resultText, docsText, consoleErrors, requests, externalRequests, screenshot}
-// `requests` lists every URL the page asked for; any request to another host than the page's is
-// aborted (this machine has no internet, and the page must not need it) and listed in
-// `externalRequests`. Chromium is Debian's (/usr/bin/chromium, or CIG_CHROMIUM); nothing is
-// downloaded. Exit status: 0 when the check passed, 1 when it failed, 2 on usage errors.
+// Opens the page, waits for GraphiQL's editor, notes the query it opened with and whether the
+// documentation explorer is open, types the query with the keyboard, clicks the run button, waits
+// for the result pane to show "totalCount", follows the documentation explorer to the Query type
+// and saves a screenshot. Prints one JSON document on stdout:
+//   {ok, error?, initialQuery, docsOpenAtStart, resultText, docsText, consoleErrors, requests,
+//    externalRequests, screenshot}
+// The browser has no internet: every host name but 127.0.0.1 resolves to nothing and every
+// non-loopback connection goes to a closed proxy port, so a page that needs a CDN fails here.
+// `requests` lists every URL the page asked for, `externalRequests` those to another origin than
+// the page's (they fail at the network). Chromium is Debian's (/usr/bin/chromium, or CIG_CHROMIUM);
+// nothing is downloaded. Exit status: 0 when the check passed, 1 when it failed, 2 on usage errors.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +29,10 @@ const CHROMIUM_FLAGS = [
   '--disable-sync',
   '--no-first-run',
   '--disable-quic',
+  // No internet, enforced by the network stack itself: no name resolves but loopback, and whatever
+  // is not loopback would go through a proxy on a closed port.
+  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+  '--proxy-server=http://127.0.0.1:9',
 ];
 
 const [pageUrl, screenshotPath, query = DEFAULT_QUERY] = process.argv.slice(2);
@@ -36,6 +43,8 @@ if (!pageUrl || !/^https?:\/\//.test(pageUrl) || !screenshotPath) {
 
 const report = {
   ok: false,
+  initialQuery: '',
+  docsOpenAtStart: false,
   resultText: '',
   docsText: '',
   consoleErrors: [],
@@ -78,7 +87,7 @@ try {
     const url = route.request().url();
     if (url.startsWith('data:') || new URL(url).origin === origin) return route.continue();
     report.externalRequests.push(url);
-    return route.abort('blockedbyclient');
+    return route.continue(); // and fails at the network: that is what this check proves
   });
   const page = context.pages()[0] ?? (await context.newPage());
   page.on('request', (request) => report.requests.push(`${request.method()} ${request.url()}`));
@@ -93,8 +102,22 @@ try {
   // GraphiQL has rendered once its query editor (CodeMirror 5) exists.
   const editor = page.locator('.graphiql-query-editor .CodeMirror');
   await editor.waitFor({ state: 'visible' });
-  // Typing would fight CodeMirror's bracket auto-closing; set the text through the editor instead.
-  await editor.evaluate((element, text) => element.CodeMirror.setValue(text), query);
+  report.initialQuery = await editor.evaluate((element) => element.CodeMirror.getValue());
+  const docs = page.locator('.graphiql-doc-explorer');
+  report.docsOpenAtStart = await docs.isVisible();
+
+  // Type as a user would. CodeMirror closes brackets itself, so only the opening ones are typed
+  // (with a closing bracket typed, CodeMirror steps over the one it inserted). GraphiQL's
+  // completion menu is closed before each newline so Enter never picks a suggestion.
+  await editor.click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Delete');
+  await page.keyboard.type(query, { delay: 5 });
+  await page.keyboard.press('Escape');
+  const typed = await editor.evaluate((element) => element.CodeMirror.getValue());
+  if (typed.replace(/\s+/g, ' ').trim() !== query.replace(/\s+/g, ' ').trim()) {
+    throw new Error(`the editor holds ${JSON.stringify(typed)} after typing ${JSON.stringify(query)}`);
+  }
   await page.locator('button.graphiql-execute-button').click();
 
   const result = page.locator('.graphiql-response .CodeMirror');
@@ -105,9 +128,8 @@ try {
   );
   report.resultText = await result.evaluate((element) => element.CodeMirror.getValue());
 
-  // The documentation explorer: open it and follow the root type to its fields.
-  await page.getByRole('button', { name: /documentation explorer/i }).click();
-  const docs = page.locator('.graphiql-doc-explorer');
+  // The documentation explorer: open it unless it is, and follow the root type to its fields.
+  if (!(await docs.isVisible())) await page.getByRole('button', { name: /documentation explorer/i }).click();
   await docs.getByRole('link', { name: 'Query', exact: true }).click();
   await docs.getByText('images', { exact: true }).first().waitFor({ state: 'visible' });
   report.docsText = (await docs.innerText()).slice(0, 4000);
