@@ -8,32 +8,15 @@
 // and saves a screenshot. Prints one JSON document on stdout:
 //   {ok, error?, initialQuery, docsOpenAtStart, resultText, docsText, consoleErrors, requests,
 //    externalRequests, screenshot}
-// The browser has no internet: every host name but 127.0.0.1 resolves to nothing and every
-// non-loopback connection goes to a closed proxy port, so a page that needs a CDN fails here.
+// The browser has no internet (chromium.mjs), so a page that needs a CDN fails here.
 // `requests` lists every URL the page asked for, `externalRequests` those to another origin than
 // the page's (they fail at the network). Chromium is Debian's (/usr/bin/chromium, or CIG_CHROMIUM);
 // nothing is downloaded. Exit status: 0 when the check passed, 1 when it failed, 2 on usage errors.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchOfflineChromium } from './chromium.mjs';
 
 const DEFAULT_QUERY = '{ images(first: 3) { totalCount edges { node { name provider } } } }';
 const STEP_TIMEOUT_MS = 20_000;
 const TOTAL_TIMEOUT_MS = 90_000;
-const CHROMIUM_FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  // No internet, enforced by the network stack itself: no name resolves but loopback, and whatever
-  // is not loopback would go through a proxy on a closed port.
-  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-  '--proxy-server=http://127.0.0.1:9',
-];
 
 const [pageUrl, screenshotPath, query = DEFAULT_QUERY] = process.argv.slice(2);
 if (!pageUrl || !/^https?:\/\//.test(pageUrl) || !screenshotPath) {
@@ -53,8 +36,7 @@ const report = {
   screenshot: screenshotPath,
 };
 const origin = new URL(pageUrl).origin;
-const userDataDir = mkdtempSync(join(tmpdir(), 'cig-graphiql-chromium-'));
-let context;
+let browser;
 
 // A hung browser must not hang the test run: give up after TOTAL_TIMEOUT_MS whatever happens.
 const watchdog = setTimeout(() => {
@@ -64,33 +46,20 @@ const watchdog = setTimeout(() => {
 
 async function finish(code) {
   clearTimeout(watchdog);
-  try {
-    await context?.close();
-  } catch {
-    // already gone
-  }
-  rmSync(userDataDir, { recursive: true, force: true });
+  await browser?.close();
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   process.exit(code);
 }
 
 try {
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: process.env.CIG_CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_FLAGS,
-    viewport: { width: 1400, height: 900 },
-    timeout: STEP_TIMEOUT_MS,
-  });
-  context.setDefaultTimeout(STEP_TIMEOUT_MS);
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith('data:') || new URL(url).origin === origin) return route.continue();
-    report.externalRequests.push(url);
-    return route.continue(); // and fails at the network: that is what this check proves
-  });
+  browser = await launchOfflineChromium(STEP_TIMEOUT_MS);
+  const { context } = browser;
   const page = context.pages()[0] ?? (await context.newPage());
-  page.on('request', (request) => report.requests.push(`${request.method()} ${request.url()}`));
+  page.on('request', (request) => {
+    const url = request.url();
+    report.requests.push(`${request.method()} ${url}`);
+    if (!url.startsWith('data:') && new URL(url).origin !== origin) report.externalRequests.push(url);
+  });
   page.on('console', (message) => {
     if (message.type() === 'error') report.consoleErrors.push(message.text());
   });
