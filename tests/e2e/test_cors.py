@@ -57,10 +57,13 @@ async def stack_with_pages() -> AsyncIterator[tuple[Stack, str, str]]:
         app.router.add_get("/", index)
         return app
 
-    async with serve(page_app()) as allowed, serve(page_app()) as refused:
-        async with running_stack(cors_origins=(allowed,), cache_ttl=0) as stack:
-            service["url"] = stack.url
-            yield stack, allowed, refused
+    async with (
+        serve(page_app()) as allowed,
+        serve(page_app()) as refused,
+        running_stack(cors_origins=(allowed,), cache_ttl=0) as stack,
+    ):
+        service["url"] = stack.url
+        yield stack, allowed, refused
 
 
 @pytest.mark.browser

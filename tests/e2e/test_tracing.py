@@ -63,7 +63,8 @@ async def otlp_receiver() -> AsyncIterator[tuple[str, Received]]:
         for resource_spans in export.resource_spans:
             for scope_spans in resource_spans.scope_spans:
                 received.spans.extend(scope_spans.spans)
-        return web.Response(body=ExportTraceServiceResponse().SerializeToString(), content_type="application/x-protobuf")
+        answer = ExportTraceServiceResponse().SerializeToString()
+        return web.Response(body=answer, content_type="application/x-protobuf")
 
     app = web.Application()
     app.router.add_post("/v1/traces", traces)
