@@ -73,10 +73,7 @@ def current() -> RequestInfo | None:
 
 def accepted_request_id(value: str | None) -> str | None:
     """The caller's request id when it is safe to log and echo, else None."""
-    if value is None:
-        return None
-    value = value.strip()
-    return value if REQUEST_ID.fullmatch(value) else None
+    return value if value is not None and REQUEST_ID.fullmatch(value) else None
 
 
 def with_request_id(extensions: dict[str, Any]) -> dict[str, Any]:
