@@ -1,29 +1,21 @@
 """OpenTelemetry tracing end to end: the service's OTLP/HTTP exporter talks to a real receiver.
 
-The receiver is an aiohttp app on loopback that decodes the protobuf export requests, as a
-collector would. Tracing is configured only by the standard OTEL_* variables. The spans are read
+The receiver (tests/otlp_receiver.py) is an aiohttp app on loopback that decodes the protobuf
+export requests, as a collector would. Tracing is configured only by the standard OTEL_* variables. The spans are read
 after the stack stops (its lifespan flushes the batch processor).
 """
 
 from __future__ import annotations
 
-import gzip
 import secrets
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from aiohttp import web
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
-    ExportTraceServiceRequest,
-    ExportTraceServiceResponse,
-)
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from graphql_api.tracing import exporter_names
-from tests.support import serve
+from tests.otlp_receiver import otlp_receiver
 
 from .harness import Stack, running_stack
 
@@ -34,14 +26,6 @@ IDS = "{ zen: images(first: 2, filter: { providers: [ZENLAYER] }) { edges { node
       "jd: images(first: 2, filter: { providers: [JDCLOUD] }) { edges { node { id } } } }"
 
 
-@dataclass
-class Received:
-    spans: list[Span]
-
-    def of_trace(self, trace_id: str) -> list[Span]:
-        return [s for s in self.spans if s.trace_id.hex() == trace_id]
-
-
 def attributes(span: Span) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for kv in span.attributes:
@@ -49,27 +33,6 @@ def attributes(span: Span) -> dict[str, Any]:
         value = getattr(kv.value, kind)
         values[kv.key] = list(v.string_value for v in value.values) if kind == "array_value" else value
     return values
-
-
-@asynccontextmanager
-async def otlp_receiver() -> AsyncIterator[tuple[str, Received]]:
-    received = Received([])
-
-    async def traces(request: web.Request) -> web.Response:
-        body = await request.read()
-        if request.headers.get("Content-Encoding") == "gzip":
-            body = gzip.decompress(body)
-        export = ExportTraceServiceRequest.FromString(body)
-        for resource_spans in export.resource_spans:
-            for scope_spans in resource_spans.scope_spans:
-                received.spans.extend(scope_spans.spans)
-        answer = ExportTraceServiceResponse().SerializeToString()
-        return web.Response(body=answer, content_type="application/x-protobuf")
-
-    app = web.Application()
-    app.router.add_post("/v1/traces", traces)
-    async with serve(app) as url:
-        yield url, received
 
 
 @pytest.fixture
@@ -96,7 +59,7 @@ async def test_a_router_request_is_one_trace_with_a_child_per_provider_call(
     traced: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with otlp_receiver() as (receiver_url, received):
-        monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", receiver_url + "/v1/traces")
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", receiver_url)
         header, trace_id, caller_span = traceparent()
         async with running_stack(cache_ttl=0) as stack:
             refs = await representations(stack)
@@ -138,7 +101,7 @@ async def test_retries_and_cache_hits_are_spans_with_their_outcome(
 ) -> None:
     query = "query OneZone { images(first: 3, filter: { locations: [\"asia-east-1a\"] }) { totalCount } }"
     async with otlp_receiver() as (receiver_url, received):
-        monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", receiver_url + "/v1/traces")
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", receiver_url)
         first, first_trace, _ = traceparent()
         second, second_trace, _ = traceparent()
         async with running_stack() as stack:
@@ -163,7 +126,7 @@ async def test_retries_and_cache_hits_are_spans_with_their_outcome(
 
 async def test_a_malformed_traceparent_starts_a_new_trace(traced: None, monkeypatch: pytest.MonkeyPatch) -> None:
     async with otlp_receiver() as (receiver_url, received):
-        monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", receiver_url + "/v1/traces")
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", receiver_url)
         async with running_stack() as stack:
             body = await stack.graphql("{ locations { id } }", traceparent="00-not-a-trace-id-01")
         assert "errors" not in body
