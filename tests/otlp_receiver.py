@@ -21,7 +21,6 @@ from tests.support import serve
 @dataclass
 class Received:
     spans: list[Span] = field(default_factory=list)
-    exports: int = 0
 
     def of_trace(self, trace_id: str) -> list[Span]:
         return [s for s in self.spans if s.trace_id.hex() == trace_id]
@@ -37,7 +36,6 @@ async def otlp_receiver() -> AsyncIterator[tuple[str, Received]]:
         if request.headers.get("Content-Encoding") == "gzip":
             body = gzip.decompress(body)
         export = ExportTraceServiceRequest.FromString(body)
-        received.exports += 1
         for resource_spans in export.resource_spans:
             for scope_spans in resource_spans.scope_spans:
                 received.spans.extend(scope_spans.spans)
