@@ -22,7 +22,7 @@ import requests
 from providers.jdcloud.signing import DEMO_CREDENTIALS as JD_DEMO
 from providers.zenlayer.signing import DEMO_CREDENTIALS as ZEN_DEMO
 
-from .test_cli import ROOT, SCRIPT, clean_env
+from .test_cli import ROOT, SCRIPT, clean_env, wait_until_healthy
 
 API_KEY = "log-test-api-key-7f3a9c"
 STARTUP_SECONDS = 30
@@ -52,12 +52,7 @@ def json_service() -> Iterator[Service]:
             found = re.search(r"http://127\.0\.0\.1:(\d+)/graphql", line)
             url = f"http://127.0.0.1:{found.group(1)}" if found and found.group(1) != "0" else None
         assert url is not None, "serve --port 0 printed no URL with a real port"
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(url + "/healthz", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+        wait_until_healthy(url, deadline)
         yield Service(url, process, head)
     finally:
         process.terminate()

@@ -46,3 +46,35 @@ export async function launchOfflineChromium(stepTimeoutMs) {
   context.setDefaultTimeout(stepTimeoutMs);
   return { context, close };
 }
+
+// Runs `check(page)` on a fresh page of the offline Chromium, under a watchdog so a hung browser
+// never hangs the test run. The page's console errors and uncaught exceptions go to
+// `report.consoleErrors`; `check` fills the rest of `report` and returns whether the check passed. Prints
+// `report` as one JSON document (with `error` when something threw or timed out) and exits 0 when
+// the check passed, 1 otherwise.
+export async function runCheck(report, { stepTimeoutMs, totalTimeoutMs }, check) {
+  let browser;
+  const finish = async (code) => {
+    clearTimeout(watchdog);
+    await browser?.close();
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    process.exit(code);
+  };
+  const watchdog = setTimeout(() => {
+    report.error = `gave up after ${totalTimeoutMs} ms`;
+    finish(1);
+  }, totalTimeoutMs);
+  try {
+    browser = await launchOfflineChromium(stepTimeoutMs);
+    const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+    report.consoleErrors = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') report.consoleErrors.push(message.text());
+    });
+    page.on('pageerror', (error) => report.consoleErrors.push(`page error: ${error.message}`));
+    await finish((await check(page)) ? 0 : 1);
+  } catch (error) {
+    report.error = String(error?.stack ?? error).slice(0, 4000);
+    await finish(1);
+  }
+}

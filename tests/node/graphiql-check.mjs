@@ -12,7 +12,7 @@
 // `requests` lists every URL the page asked for, `externalRequests` those to another origin than
 // the page's (they fail at the network). Chromium is Debian's (/usr/bin/chromium, or CIG_CHROMIUM);
 // nothing is downloaded. Exit status: 0 when the check passed, 1 when it failed, 2 on usage errors.
-import { launchOfflineChromium } from './chromium.mjs';
+import { runCheck } from './chromium.mjs';
 
 const DEFAULT_QUERY = '{ images(first: 3) { totalCount edges { node { name provider } } } }';
 const STEP_TIMEOUT_MS = 20_000;
@@ -36,34 +36,12 @@ const report = {
   screenshot: screenshotPath,
 };
 const origin = new URL(pageUrl).origin;
-let browser;
-
-// A hung browser must not hang the test run: give up after TOTAL_TIMEOUT_MS whatever happens.
-const watchdog = setTimeout(() => {
-  report.error = `gave up after ${TOTAL_TIMEOUT_MS} ms`;
-  finish(1);
-}, TOTAL_TIMEOUT_MS);
-
-async function finish(code) {
-  clearTimeout(watchdog);
-  await browser?.close();
-  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  process.exit(code);
-}
-
-try {
-  browser = await launchOfflineChromium(STEP_TIMEOUT_MS);
-  const { context } = browser;
-  const page = context.pages()[0] ?? (await context.newPage());
+await runCheck(report, { stepTimeoutMs: STEP_TIMEOUT_MS, totalTimeoutMs: TOTAL_TIMEOUT_MS }, async (page) => {
   page.on('request', (request) => {
     const url = request.url();
     report.requests.push(`${request.method()} ${url}`);
     if (!url.startsWith('data:') && new URL(url).origin !== origin) report.externalRequests.push(url);
   });
-  page.on('console', (message) => {
-    if (message.type() === 'error') report.consoleErrors.push(message.text());
-  });
-  page.on('pageerror', (error) => report.consoleErrors.push(`page error: ${error.message}`));
 
   const response = await page.goto(pageUrl, { waitUntil: 'load' });
   if (!response || response.status() !== 200) throw new Error(`page answered ${response?.status()}`);
@@ -105,8 +83,5 @@ try {
 
   await page.screenshot({ path: screenshotPath, fullPage: false });
   report.ok = report.consoleErrors.length === 0 && report.externalRequests.length === 0;
-  await finish(report.ok ? 0 : 1);
-} catch (error) {
-  report.error = String(error?.stack ?? error).slice(0, 4000);
-  await finish(1);
-}
+  return report.ok;
+});
