@@ -1,7 +1,8 @@
 """Structured logs as an operator reads them: the real `serve` command with CIG_LOG_FORMAT=json.
 
 Every line the process writes to stderr (its own, uvicorn's) must be one JSON object; each request
-has a line with its request id, operation name, duration and upstream call counts; the id comes
+has a line with its request id, operation name, duration, upstream call counts and (tracing on)
+trace id; the id comes
 back in the `X-Request-Id` header and in every error's `extensions.xRequestId`; malformed ids are
 replaced, never echoed; no secret reaches the log.
 """
@@ -38,8 +39,9 @@ class Service:
 @pytest.fixture
 def json_service() -> Iterator[Service]:
     process = subprocess.Popen(
-        [str(SCRIPT), "serve", "--port", "0"], stderr=subprocess.PIPE, text=True, cwd=ROOT,
-        env=clean_env(CIG_LOG_FORMAT="json", CIG_API_KEYS=API_KEY, CIG_DEMO="1"),
+        [str(SCRIPT), "serve", "--port", "0"], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, cwd=ROOT,
+        # Tracing on (spans to the console, i.e. stdout), so log lines carry trace ids.
+        env=clean_env(CIG_LOG_FORMAT="json", CIG_API_KEYS=API_KEY, CIG_DEMO="1", OTEL_TRACES_EXPORTER="console"),
     )
     assert process.stderr is not None
     try:
@@ -59,8 +61,12 @@ def json_service() -> Iterator[Service]:
         process.wait(timeout=15)
 
 
-def post(url: str, query: str, *, request_id: str | None = None, operation: str | None = None) -> requests.Response:
+def post(
+    url: str, query: str, *, request_id: str | None = None, operation: str | None = None, traceparent: str = ""
+) -> requests.Response:
     headers = {"Authorization": f"Bearer {API_KEY}"}
+    if traceparent:
+        headers["traceparent"] = traceparent
     if request_id is not None:
         headers["X-Request-Id"] = request_id
     payload: dict[str, Any] = {"query": query}
@@ -83,7 +89,7 @@ def test_every_line_is_json_and_errors_carry_the_logged_request_id(json_service:
     assert failing.headers["X-Request-Id"] == generated and re.fullmatch(r"[0-9a-f]{32}", generated)
 
     forged = 'evil"\\ninjected=1'
-    malformed = post(url, "{ locations { id } }", request_id=forged)
+    malformed = post(url, "{ locations { id } }", request_id=forged, traceparent="00-forged-traceparent-01")
     replacement = malformed.headers["X-Request-Id"]
     assert replacement != forged and re.fullmatch(r"[0-9a-f]{32}", replacement)
 
@@ -108,8 +114,10 @@ def test_every_line_is_json_and_errors_carry_the_logged_request_id(json_service:
     assert first["upstreamCallsByProvider"] == {"zenlayer": 6, "jdcloud": 15}
     assert by_id[generated]["errorCodes"] == ["BAD_USER_INPUT"]  # the error's id finds its log line
     assert by_id[replacement]["status"] == 200
+    assert re.fullmatch(r"[0-9a-f]{32}", by_id[replacement]["traceId"])  # the forged traceparent started a new trace
+    assert first["traceId"] != by_id[replacement]["traceId"]
     assert by_id[refused_id]["status"] == 401
     assert any(r.get("requestId") == replacement and "malformed X-Request-Id" in r["message"] for r in records)
 
-    for secret in (API_KEY, ZEN_DEMO.access_key_password, JD_DEMO.secret_key, "injected", "evil"):
+    for secret in (API_KEY, ZEN_DEMO.access_key_password, JD_DEMO.secret_key, "injected", "evil", "forged"):
         assert secret not in stderr
