@@ -135,7 +135,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
-            async with running(settings, metrics, observe=observe_upstream, on_lookup=observe_cache) as services:
+            async with running(
+                settings, metrics, observe=observe_upstream, on_lookup=observe_cache,
+                propagate=tracing.inject if tracing is not None else None,
+            ) as services:
                 state["services"] = services
                 app.state.services = services
                 yield

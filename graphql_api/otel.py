@@ -15,6 +15,9 @@ Spans:
 - `<provider> <action>` (CLIENT), a child per cross-request cache hit, `cig.cache.hit` true: the
   provider call the cache saved.
 
+Every provider request carries the trace context on (`traceparent`, parent: the operation's span,
+since the attempt's own span is written when the attempt ends).
+
 Spans leave through a `BatchSpanProcessor` (its `OTEL_BSP_*` variables apply) to the OTLP/HTTP
 exporter (`OTEL_EXPORTER_OTLP_*`) or the console. `service.name` defaults to `cloud-images-graphql`
 unless `OTEL_SERVICE_NAME` or `OTEL_RESOURCE_ATTRIBUTES` names it.
@@ -124,6 +127,10 @@ class OtelTracing:
                 f"{provider} {action}", kind=SpanKind.CLIENT,
                 attributes={"cig.provider": provider, "cig.action": action, "cig.cache.hit": True},
             ).end()
+
+    def inject(self, headers: dict[str, str]) -> None:
+        """The current trace context (the operation's span) as `traceparent`/`tracestate`."""
+        self.propagator.inject(headers)
 
     def shutdown(self) -> None:
         self.provider.shutdown()  # exports what is still queued

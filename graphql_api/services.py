@@ -76,8 +76,10 @@ async def running(
     *,
     observe: Callable[[CallOutcome], None] | None = None,
     on_lookup: Callable[[str, str, bool], None] | None = None,
+    propagate: Callable[[dict[str, str]], None] | None = None,
 ) -> AsyncIterator[Services]:
-    """`observe` and `on_lookup` see every provider attempt and cache lookup (default: the metrics)."""
+    """`observe` and `on_lookup` see every provider attempt and cache lookup (default: the metrics);
+    `propagate` adds trace-context headers to every provider request (tracing on)."""
     metrics = metrics or Metrics()
     async with AsyncExitStack() as stack:
         demo_urls: dict[str, str] = {}
@@ -95,6 +97,7 @@ async def running(
                 max_response_bytes=settings.max_response_bytes,
             ),
             observe=observe or metrics.observe_upstream,
+            propagate=propagate,
         )
         clients: list[ImageCatalog] = []
         z = settings.zenlayer

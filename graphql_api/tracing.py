@@ -10,7 +10,8 @@ a `None` check.
 
 What is traced (`graphql_api.otel`): one SERVER span per HTTP request, named after its GraphQL
 operation (`query ImagesForDeployment`) and continuing the caller's W3C `traceparent`; one CLIENT
-child per provider attempt and one per cross-request cache hit. Never a span per field: a 1,000-row
+child per provider attempt and one per cross-request cache hit. Each provider request carries the
+trace on in `traceparent` (its parent is the operation's span). Never a span per field: a 1,000-row
 answer costs the same spans as a 1-row answer.
 """
 
@@ -42,6 +43,8 @@ class Tracing(Protocol):
     def record_attempt(self, outcome: CallOutcome) -> None: ...
 
     def record_cache(self, provider: str, action: str, hit: bool) -> None: ...
+
+    def inject(self, headers: dict[str, str]) -> None: ...
 
     def shutdown(self) -> None: ...
 

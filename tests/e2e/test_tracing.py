@@ -11,13 +11,20 @@ import secrets
 from collections.abc import Iterator
 from typing import Any
 
+import aiohttp
 import pytest
+from aiohttp import web
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
+from graphql_api.app import create_app
 from graphql_api.tracing import exporter_names
+from providers.emulation import CallCounter, Faults
+from providers.jdcloud import emulator as jd_emulator
+from providers.zenlayer import emulator as zen_emulator
 from tests.otlp_receiver import otlp_receiver
+from tests.support import emulated, serve
 
-from .harness import Stack, running_stack
+from .harness import Stack, running_stack, serve_asgi, stack_settings
 
 ENTITIES = """query ImagesForDeployments($representations: [_Any!]!) {
   _entities(representations: $representations) { ... on Image { id name } }
@@ -132,6 +139,33 @@ async def test_a_malformed_traceparent_starts_a_new_trace(traced: None, monkeypa
         assert "errors" not in body
     (server,) = [s for s in received.spans if s.kind == Span.SPAN_KIND_SERVER]
     assert not server.parent_span_id and len(server.trace_id) == 16
+
+
+async def test_provider_requests_carry_the_trace_on(traced: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str | None] = []
+
+    @web.middleware
+    async def record(request: web.Request, handler: Any) -> web.StreamResponse:
+        seen.append(request.headers.get("traceparent"))
+        return await handler(request)
+
+    zenlayer = zen_emulator.create_app(faults=Faults(), counter=CallCounter())
+    zenlayer.middlewares.append(record)  # what the provider receives, signature checks included
+    async with (
+        otlp_receiver() as (receiver_url, received),
+        serve(zenlayer) as zen_url,
+        emulated(jd_emulator.create_app) as jdcloud,
+    ):
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", receiver_url)
+        header, trace_id, _ = traceparent()
+        settings = stack_settings(zen_url, jdcloud.url, cache_ttl=0)
+        async with serve_asgi(create_app(settings)) as url, aiohttp.ClientSession() as session:
+            query = {"query": '{ images(first: 1, filter: { locations: ["asia-east-1a"] }) { totalCount } }'}
+            async with session.post(url + "/graphql", json=query, headers={"traceparent": header}) as response:
+                assert "errors" not in await response.json()
+    (operation,) = [s for s in received.of_trace(trace_id) if s.kind == Span.SPAN_KIND_SERVER]
+    assert len(seen) == 2  # DescribeZones, DescribeImages: each signed call still accepted
+    assert seen == [f"00-{trace_id}-{operation.span_id.hex()}-01"] * 2
 
 
 def test_tracing_is_off_unless_the_otel_variables_ask_for_it() -> None:
