@@ -22,7 +22,7 @@ import aiohttp
 import pytest
 
 from graphql_api.graphiql import EXAMPLE_QUERY
-from providers.catalog.zenlayer import default_catalog as zenlayer_catalog
+from providers.zenlayer.catalog import default_catalog as zenlayer_catalog
 from tests.node_tools import GRAPHIQL_DIR, ensure_node_modules, require_node, run_node_json
 from tests.support import require_or_skip
 

@@ -158,7 +158,7 @@ async def test_provider_requests_carry_the_trace_on(traced: None, monkeypatch: p
     ):
         monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", receiver_url)
         header, trace_id, _ = traceparent()
-        settings = stack_settings(zen_url, jdcloud.url, cache_ttl=0)
+        settings = stack_settings({"zenlayer": zen_url, "jdcloud": jdcloud.url}, cache_ttl=0)
         async with serve_asgi(create_app(settings)) as url, aiohttp.ClientSession() as session:
             query = {"query": '{ images(first: 1, filter: { locations: ["asia-east-1a"] }) { totalCount } }'}
             async with session.post(url + "/graphql", json=query, headers={"traceparent": header}) as response:
