@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import re
 import shutil
@@ -90,13 +91,21 @@ async def test_graphiql_runs_a_query_from_local_assets(tmp_path: Path) -> None:
     assert screenshot.stat().st_size > 10_000  # a real rendering, not a blank page
 
 
-async def test_without_a_local_copy_the_page_says_so_in_words(tmp_path: Path) -> None:
+async def test_without_a_local_copy_the_page_says_so_in_words(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     require_node()
     chromium = require_chromium()
     empty = tmp_path / "no-assets"
     empty.mkdir()
-    async with running_stack(graphiql_assets_dir=empty) as stack:
-        run = await run_node_json("browse.mjs", stack.url + "/graphql", env={**os.environ, "CIG_CHROMIUM": chromium})
+    with caplog.at_level(logging.WARNING, logger="graphql_api"):
+        async with running_stack(graphiql_assets_dir=empty) as stack:
+            run = await run_node_json(
+                "browse.mjs", stack.url + "/graphql", env={**os.environ, "CIG_CHROMIUM": chromium}
+            )
+    startup = caplog.text  # the startup log says so too
+    assert "GraphiQL: no local copy of its JavaScript" in startup and "unpkg.com" in startup, startup
+    assert str(empty) in startup and "npm ci" in startup
     report = run.output
     assert report["ok"] and report["status"] == 200, report
     # The offline browser could not fetch the CDN (so a CDN fallback can never pass the checks above)...

@@ -4,8 +4,8 @@
 //
 // Opens the page, waits for GraphiQL's editor, notes the query it opened with and whether the
 // documentation explorer is open, types the query with the keyboard, clicks the run button, waits
-// for the result pane to show "totalCount", follows the documentation explorer to the Query type
-// and saves a screenshot. Prints one JSON document on stdout:
+// for the result pane to show "totalCount", closes and reopens the documentation explorer, follows
+// it to the Query type and saves a screenshot. Prints one JSON document on stdout:
 //   {ok, error?, initialQuery, docsOpenAtStart, resultText, docsText, consoleErrors, requests,
 //    externalRequests, screenshot}
 // The browser has no internet (chromium.mjs), so a page that needs a CDN fails here.
@@ -75,8 +75,14 @@ await runCheck(report, { stepTimeoutMs: STEP_TIMEOUT_MS, totalTimeoutMs: TOTAL_T
   );
   report.resultText = await result.evaluate((element) => element.CodeMirror.getValue());
 
-  // The documentation explorer: open it unless it is, and follow the root type to its fields.
-  if (!(await docs.isVisible())) await page.getByRole('button', { name: /documentation explorer/i }).click();
+  // The documentation explorer: the user can close it and open it again (it is not stuck open),
+  // then follow the root type to its fields.
+  const docsButton = page.getByRole('button', { name: /documentation explorer/i });
+  if (await docs.isVisible()) {
+    await docsButton.click();
+    await docs.waitFor({ state: 'hidden' });
+  }
+  await docsButton.click();
   await docs.getByRole('link', { name: 'Query', exact: true }).click();
   await docs.getByText('images', { exact: true }).first().waitFor({ state: 'visible' });
   report.docsText = (await docs.innerText()).slice(0, 4000);
