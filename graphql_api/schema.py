@@ -28,6 +28,7 @@ from resolvers.kinds import IMAGES, VOLUMES, ListingKind
 from .errors import ErrorPolicy, OperationNameRequired
 from .federation import Info, Schema
 from .operations import OperationScope
+from .request_context import OperationInfo
 from .settings import DEFAULTS
 from .types.connection import PageInfo
 from .types.enums import CloudProvider, to_provider
@@ -200,6 +201,7 @@ def build_schema(*, max_depth: int = DEFAULTS.max_query_depth, max_aliases: int 
             OperationNameRequired,
             OperationScope,  # deadline and freshness of every provider call; stale sources in `extensions`
             ErrorPolicy,
+            OperationInfo,
         ],
     )
 

@@ -8,7 +8,7 @@ with `memory://` they are per process."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +21,7 @@ from aiocache.serializers import PickleSerializer
 from providers.base import ImageCatalog, ProviderName
 from providers.breaker import Breakers
 from providers.cache import CachedCatalog
-from providers.http import CallPolicy, Transport
+from providers.http import CallOutcome, CallPolicy, Transport
 from providers.quota import LocalStore, QuotaStore, RedisStore
 from providers.registry import PROVIDERS
 from resolvers.loaders import Limits
@@ -68,7 +68,16 @@ QUOTA_REDIS_TIMEOUT_SECONDS = 0.5
 
 
 @asynccontextmanager
-async def running(settings: Settings, metrics: Metrics | None = None) -> AsyncIterator[Services]:
+async def running(
+    settings: Settings,
+    metrics: Metrics | None = None,
+    *,
+    observe: Callable[[CallOutcome], None] | None = None,
+    on_lookup: Callable[[str, str, bool], None] | None = None,
+    propagate: Callable[[dict[str, str]], None] | None = None,
+) -> AsyncIterator[Services]:
+    """`observe` and `on_lookup` see every provider attempt and cache lookup (default: the metrics);
+    `propagate` adds trace-context headers to every provider request (tracing on)."""
     metrics = metrics or Metrics()
     async with AsyncExitStack() as stack:
         demo_urls: dict[str, str] = {}
@@ -97,7 +106,8 @@ async def running(settings: Settings, metrics: Metrics | None = None) -> AsyncIt
                 timeout_seconds=settings.upstream_timeout, max_attempts=settings.upstream_max_attempts,
                 max_response_bytes=settings.max_response_bytes, max_quota_wait_seconds=settings.quota_max_wait,
             ),
-            observe=metrics.observe_upstream,
+            observe=observe or metrics.observe_upstream,
+            propagate=propagate,
             breakers=breakers,
             quota_store=store,
         )
@@ -111,8 +121,8 @@ async def running(settings: Settings, metrics: Metrics | None = None) -> AsyncIt
             cached = {
                 p: CachedCatalog(
                     c, cache, ttl=settings.cache_ttl, stale_if_error=settings.stale_if_error,
-                    stale_while_revalidate=settings.stale_while_revalidate, on_lookup=metrics.observe_cache,
-                    on_failure=metrics.observe_backend_failure,
+                    stale_while_revalidate=settings.stale_while_revalidate,
+                    on_lookup=on_lookup or metrics.observe_cache, on_failure=metrics.observe_backend_failure,
                 )
                 for p, c in catalogs.items()
             }
