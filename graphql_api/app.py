@@ -28,6 +28,7 @@ from .context import Context, build_context
 from .cors import CORSMiddleware
 from .endpoint import GraphQLEndpoint
 from .graphiql import ASSETS_PATH, find_assets
+from .limits import RequestLimits
 from .metrics import Metrics
 from .request_context import RequestContextMiddleware
 from .schema import build_schema
@@ -70,7 +71,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or settings_module.load()
     metrics = Metrics()
     state: dict[str, Services] = {}
-    schema = build_schema(max_depth=settings.max_query_depth, max_aliases=settings.max_aliases)
+    schema = build_schema(
+        max_depth=settings.max_query_depth, max_aliases=settings.max_aliases, max_tokens=settings.max_tokens,
+        max_fragments=settings.max_fragments, max_directives=settings.max_directives,
+        introspection=settings.introspection, field_suggestions=settings.field_suggestions,
+        max_upstream_calls=settings.max_upstream_calls, report_upstream_calls=settings.report_upstream_calls,
+    )
 
     def context_for(request: Request) -> Context:
         services = state["services"]
@@ -105,7 +111,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                         "(python3 dev.py serve does this when npm is available)", assets.problem)
     endpoint = GraphQLEndpoint(
         schema, context_factory=context_for, api_keys=settings.api_keys, graphiql=settings.graphiql,
-        graphiql_assets=assets, on_errors=count_errors,
+        graphiql_assets=assets, on_errors=count_errors, limits=request_limits(settings),
     )
 
     async def healthz(request: Request) -> Response:
@@ -171,6 +177,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.add_middleware(_RequestMetrics, metrics=metrics)
     app.add_middleware(RequestContextMiddleware, tracing=tracing)
     return app
+
+
+def request_limits(settings: Settings) -> RequestLimits:
+    return RequestLimits(
+        max_body_bytes=settings.max_body_bytes, max_url_bytes=settings.max_url_bytes,
+        max_document_bytes=settings.max_document_bytes, max_variables_bytes=settings.max_variables_bytes,
+        max_json_depth=settings.max_json_depth, max_list_items=settings.max_list_items,
+    )
 
 
 def _version() -> str:

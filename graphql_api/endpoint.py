@@ -40,8 +40,9 @@ from strawberry.types.unset import UNSET
 from resolvers.errors import INTERNAL_SERVER_ERROR
 from resolvers.loaders import RequestScope
 
-from .errors import GRAPHQL_VALIDATION_FAILED
+from .errors import GRAPHQL_VALIDATION_FAILED, classify, new_error_id, stamped
 from .graphiql import Assets, render_page
+from .limits import RequestLimits, RequestRefused, check_request, decode_json
 from .request_context import with_request_id
 from .settings import Secret
 
@@ -104,12 +105,14 @@ class GraphQLEndpoint(GraphQL[RequestScope, None]):
         graphiql: bool = True,
         graphiql_assets: Assets = NO_ASSETS,
         on_errors: Callable[[list[str]], None] | None = None,
+        limits: RequestLimits | None = None,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql" if graphiql else None, allow_queries_via_get=True)
         self.context_factory = context_factory
         self.api_keys = [k.value.encode() for k in api_keys]
         self.graphiql_html = render_page(self.graphql_ide_html, graphiql_assets) if graphiql else ""
         self.on_errors = on_errors
+        self.limits = limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -120,8 +123,13 @@ class GraphQLEndpoint(GraphQL[RequestScope, None]):
             response = await self.handle(request)
         except Exception:
             # Nothing has been sent yet: answer in JSON like every other error, details in the log only.
-            log.exception("unhandled error answering %s %s", request.method, request.url.path)
-            response = _error_response(500, "Internal server error", INTERNAL_SERVER_ERROR, APPLICATION_JSON)
+            error_id = new_error_id()
+            log.exception("unhandled error answering %s %s (errorId=%s)", request.method, request.url.path, error_id,
+                          extra={"fields": {"errorId": error_id}})
+            response = Response(orjson.dumps({"errors": [{
+                "message": f"Internal server error (error id {error_id})",
+                "extensions": with_request_id({"code": INTERNAL_SERVER_ERROR, "errorId": error_id}),
+            }]}), status_code=500, media_type=APPLICATION_JSON)
         await response(scope, receive, send)
 
     async def handle(self, request: Request) -> Response:
@@ -151,6 +159,8 @@ class GraphQLEndpoint(GraphQL[RequestScope, None]):
 
     def _http_error(self, request: Request, exc: HTTPException, media: str) -> Response:
         """Strawberry's HTTPException as a JSON error; the cause tells request errors from HTTP ones."""
+        if isinstance(exc, RequestRefused):
+            return _error_response(exc.status_code, exc.reason, exc.code, media)
         cause = exc.__cause__
         if isinstance(cause, InvalidOperationTypeError) and request.method == "GET":
             # GraphQL-over-HTTP: a mutation (or subscription) over GET MUST be answered 405; POST runs it.
@@ -176,6 +186,8 @@ class GraphQLEndpoint(GraphQL[RequestScope, None]):
         return self.context_factory(request)
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        # Errors raised before execution (by an extension) skip the error policy: apply it here too.
+        result.errors = [stamped(classify(e)) for e in result.errors] if result.errors else result.errors
         data = process_result(result)
         errors = result.errors or []
         if self.on_errors and errors:
@@ -192,6 +204,22 @@ class GraphQLEndpoint(GraphQL[RequestScope, None]):
         if isinstance(data, GraphQLRequestData) and not isinstance(data.operation_name, str | None):
             raise HTTPException(400, "The GraphQL operation's `operationName` must be a string or null, if provided.")
         return data
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """A POST body: decoded and checked like GET parameters (`graphql_api.limits`)."""
+        return self._checked(decode_json(data))
+
+    def parse_query_params(self, params: Any) -> dict[str, Any]:
+        """GET parameters: `variables` and `extensions` decoded as JSON, then checked like a POST body."""
+        found: dict[str, Any] = dict(params)
+        for name in ("variables", "extensions"):
+            if found.get(name):
+                found[name] = decode_json(found[name], f"`{name}` parameter")
+        checked: dict[str, Any] = self._checked(found)
+        return checked
+
+    def _checked(self, data: Any) -> Any:
+        return check_request(data, self.limits) if self.limits is not None else data
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

@@ -5,6 +5,7 @@ beside the data."""
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterator
 
 from graphql import GraphQLError, GraphQLSyntaxError, OperationDefinitionNode
@@ -13,6 +14,7 @@ from strawberry.extensions import SchemaExtension
 from resolvers.errors import INTERNAL_SERVER_ERROR
 
 from .context import Context
+from .limits import MAX_MESSAGE, safe_text
 from .request_context import with_request_id
 
 log = logging.getLogger("graphql_api.errors")
@@ -26,13 +28,22 @@ def is_expected(error: GraphQLError) -> bool:
     return error.original_error is None or isinstance(error.original_error, GraphQLError)
 
 
+def new_error_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
 def classify(error: GraphQLError) -> GraphQLError:
-    """The error as the client sees it: masked when unexpected, always with a code."""
+    """The error as the client sees it: masked when unexpected (with an `errorId` that is also in the
+    log line holding the traceback), its message cut and made encodable, always with a code."""
     if not is_expected(error):
+        error_id = new_error_id()
+        log.error("unexpected error at %s (errorId=%s)", error.path, error_id, exc_info=error.original_error,
+                  extra={"fields": {"errorId": error_id}})
         return GraphQLError(
-            "Internal server error", nodes=error.nodes, path=error.path,
-            extensions={"code": INTERNAL_SERVER_ERROR},
+            f"Internal server error (error id {error_id})", nodes=error.nodes, path=error.path,
+            extensions={"code": INTERNAL_SERVER_ERROR, "errorId": error_id},
         )
+    error.message = safe_text(error.message, MAX_MESSAGE)
     extensions = dict(error.extensions or {})
     if "code" not in extensions:
         if isinstance(error, GraphQLSyntaxError) or isinstance(error.original_error, GraphQLSyntaxError):
@@ -78,10 +89,10 @@ class ErrorPolicy(SchemaExtension):
         if isinstance(context, Context) and context.partial_errors:
             found.extend(context.partial_errors)
         if found:
-            result.errors = [_stamped(classify(e)) for e in found]
+            result.errors = [stamped(classify(e)) for e in found]
 
 
-def _stamped(error: GraphQLError) -> GraphQLError:
+def stamped(error: GraphQLError) -> GraphQLError:
     """The error with the request id in its extensions, to match it with the log line."""
     error.extensions = with_request_id(dict(error.extensions or {}))
     return error

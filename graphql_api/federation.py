@@ -16,6 +16,7 @@ from resolvers import errors
 
 from .context import Context
 from .errors import is_expected
+from .limits import safe_text
 
 log = logging.getLogger("graphql_api.schema")
 
@@ -73,7 +74,6 @@ class Schema(strawberry.federation.Schema):
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         for error in errors:
+            # Unexpected ones are logged once, with their traceback and error id, when they are masked.
             if is_expected(error):
-                log.info("graphql error: %s code=%s", error.message, (error.extensions or {}).get("code"))
-            else:
-                log.error("unexpected error at %s", error.path, exc_info=error.original_error)
+                log.info("graphql error: %s code=%s", safe_text(error.message), (error.extensions or {}).get("code"))

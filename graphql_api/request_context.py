@@ -48,9 +48,17 @@ class RequestInfo:
     upstream_calls: int = 0  # provider attempts, retries included
     upstream_failures: int = 0
     upstream_by_provider: dict[str, int] = field(default_factory=dict)
+    upstream_by_action: dict[tuple[str, str], int] = field(default_factory=dict)  # (provider, action)
     cache_hits: int = 0
     cache_misses: int = 0
     error_codes: list[str] = field(default_factory=list)
+
+    def upstream_actions(self) -> dict[str, dict[str, int]]:
+        """Provider attempts by provider and the provider's action name, for `extensions.upstreamCalls`."""
+        out: dict[str, dict[str, int]] = {}
+        for (provider, action), count in sorted(self.upstream_by_action.items()):
+            out.setdefault(provider.upper(), {})[action] = count
+        return out
 
     def fields(self) -> dict[str, Any]:
         """The facts for the log line, without empty ones."""
@@ -92,6 +100,8 @@ def note_upstream(outcome: CallOutcome) -> None:
         info.upstream_calls += 1
         info.upstream_failures += outcome.outcome != "ok"
         info.upstream_by_provider[outcome.provider] = info.upstream_by_provider.get(outcome.provider, 0) + 1
+        key = (outcome.provider, outcome.action)
+        info.upstream_by_action[key] = info.upstream_by_action.get(key, 0) + 1
 
 
 def note_cache(provider: str, action: str, hit: bool) -> None:

@@ -10,14 +10,17 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import strawberry
+from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry import relay
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
+    MaxTokensLimiter,
     QueryDepthLimiter,
     ValidationCache,
 )
 from strawberry.federation.schema_directives import Cost, ListSize
+from strawberry.schema.config import StrawberryConfig
 
 from providers import base
 from providers.query import ImageQuery, VolumeQuery
@@ -25,8 +28,10 @@ from providers.registry import PROVIDERS
 from resolvers import filters, listing, nodes
 from resolvers.kinds import IMAGES, VOLUMES, ListingKind
 
+from .budget import UpstreamBudget
 from .errors import ErrorPolicy, OperationNameRequired
 from .federation import Info, Schema
+from .limits import document_rule
 from .operations import OperationScope
 from .request_context import OperationInfo
 from .settings import DEFAULTS
@@ -183,23 +188,35 @@ class Query:
         return [Location.from_record(loc) for p in PROVIDERS.names for loc in found.get(p, [])]
 
 
-def build_schema(*, max_depth: int = DEFAULTS.max_query_depth, max_aliases: int = DEFAULTS.max_aliases) -> Schema:
+def build_schema(
+    *, max_depth: int = DEFAULTS.max_query_depth, max_aliases: int = DEFAULTS.max_aliases,
+    max_tokens: int = DEFAULTS.max_tokens, max_fragments: int = DEFAULTS.max_fragments,
+    max_directives: int = DEFAULTS.max_directives, introspection: bool = DEFAULTS.introspection,
+    field_suggestions: bool = DEFAULTS.field_suggestions, max_upstream_calls: int = DEFAULTS.max_upstream_calls,
+    report_upstream_calls: bool = DEFAULTS.report_upstream_calls,
+) -> Schema:
     # The limits are validation rules. Built once, the same rule classes reach every request, so the
     # validation cache (keyed by document and rules) hits; per-request limiter instances would each
     # carry new rule classes and defeat it.
     limit_rules = [
         *QueryDepthLimiter(max_depth=max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
+        document_rule(max_fragments=max_fragments, max_directives=max_directives),
+        *([] if introspection else [NoSchemaIntrospectionCustomRule]),
     ]
+    budget = UpstreamBudget.configured(max_calls=max_upstream_calls, report_calls=report_upstream_calls)
     return Schema(
         query=Query,
         types=[*NODE_TYPES.values(), ImageConnection, VolumeConnection, PageInfo],
+        config=StrawberryConfig(disable_field_suggestions=not field_suggestions),
         extensions=[
+            lambda: MaxTokensLimiter(max_token_count=max_tokens),
             lambda: AddValidationRules(limit_rules),
             # Frontends send the same few documents over and over: validate each once.
             lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
             OperationNameRequired,
             OperationScope,  # deadline and freshness of every provider call; stale sources in `extensions`
+            budget,  # inside the operation's scope: planning peeks the cache under its freshness bound
             ErrorPolicy,
             OperationInfo,
         ],

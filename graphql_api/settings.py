@@ -69,6 +69,24 @@ class Settings:
     log_format: str = "text"  # or "json": one JSON object per line
     cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API cross-origin; "*" for any
     demo: bool = False  # forced demo mode; also on when no provider has credentials
+    # --- hostile clients (issue 18): request limits, upstream-call budget, rate limits, production switches
+    max_upstream_calls: int = 200  # provider calls one operation may plan (resolvers.plan); 0 = no budget
+    report_upstream_calls: bool = False  # every response's `extensions.upstreamCalls`
+    introspection: bool = True  # `__schema` / `__type` queries
+    field_suggestions: bool = True  # "Did you mean ...?" in validation errors (names schema fields)
+    max_body_bytes: int = 1024 * 1024  # a POST body; larger is 413 before it is read whole
+    max_url_bytes: int = 16 * 1024  # a GET request's path and query string; longer is 414
+    max_document_bytes: int = 64 * 1024  # the GraphQL document's text
+    max_tokens: int = 5_000  # lexical tokens of the document
+    max_fragments: int = 50  # fragment definitions per document
+    max_directives: int = 50  # directive uses per document
+    max_variables_bytes: int = 64 * 1024  # the variables' JSON
+    max_json_depth: int = 16  # nesting of arrays and objects in variables and extensions
+    max_list_items: int = 1_000  # entries of any one list in variables (imageIds, ids, ...)
+    rate_limit: float = 0.0  # requests per second per API key (or per client address without keys); 0 = none
+    rate_burst: int = 0  # requests a client may send at once above the rate; 0 = twice the rate, at least 1
+    memory_cache_max_entries: int = 10_000  # provider answers held by the memory:// cache
+    memory_cache_max_bytes: int = 256 * 1024 * 1024  # their pickled size, together
 
     @property
     def demo_mode(self) -> bool:
@@ -135,6 +153,10 @@ def _load(v: Mapping[str, Any]) -> Settings:
         value = opt(name)
         return number(name, value, kind, minimum) if value is not None else default
 
+    def flag(name: str, default: bool) -> bool:
+        value = opt(name)
+        return boolean(name, value) if value is not None else default
+
     d = DEFAULTS
     cache_url = str(opt("CIG_CACHE_URL") or d.cache_url)
     if not cache_url.startswith(("memory://", "redis://")):
@@ -171,4 +193,22 @@ def _load(v: Mapping[str, Any]) -> Settings:
         log_format=log_format,
         cors_origins=_origins(opt("CIG_CORS_ORIGINS")),
         demo=boolean("CIG_DEMO", opt("CIG_DEMO") or False),
+        # --- hostile clients (issue 18)
+        max_upstream_calls=num("CIG_MAX_UPSTREAM_CALLS", d.max_upstream_calls, int),
+        report_upstream_calls=flag("CIG_REPORT_UPSTREAM_CALLS", d.report_upstream_calls),
+        introspection=flag("CIG_INTROSPECTION", d.introspection),
+        field_suggestions=flag("CIG_FIELD_SUGGESTIONS", d.field_suggestions),
+        max_body_bytes=num("CIG_MAX_BODY_BYTES", d.max_body_bytes, int, 1024),
+        max_url_bytes=num("CIG_MAX_URL_BYTES", d.max_url_bytes, int, 256),
+        max_document_bytes=num("CIG_MAX_DOCUMENT_BYTES", d.max_document_bytes, int, 64),
+        max_tokens=num("CIG_MAX_TOKENS", d.max_tokens, int, 16),
+        max_fragments=num("CIG_MAX_FRAGMENTS", d.max_fragments, int),
+        max_directives=num("CIG_MAX_DIRECTIVES", d.max_directives, int),
+        max_variables_bytes=num("CIG_MAX_VARIABLES_BYTES", d.max_variables_bytes, int, 2),
+        max_json_depth=num("CIG_MAX_JSON_DEPTH", d.max_json_depth, int, 2),
+        max_list_items=num("CIG_MAX_LIST_ITEMS", d.max_list_items, int, 1),
+        rate_limit=num("CIG_RATE_LIMIT", d.rate_limit, float),
+        rate_burst=num("CIG_RATE_BURST", d.rate_burst, int),
+        memory_cache_max_entries=num("CIG_MEMORY_CACHE_MAX_ENTRIES", d.memory_cache_max_entries, int, 1),
+        memory_cache_max_bytes=num("CIG_MEMORY_CACHE_MAX_BYTES", d.memory_cache_max_bytes, int, 1024),
     )

@@ -74,6 +74,11 @@ class Entry:
     fetched_at: float  # epoch seconds the provider answered
 
 
+def page_params(params: Mapping[str, Any], page_number: int, page_size: int) -> dict[str, Any]:
+    """The parameters a listing page is cached under."""
+    return {**params, "_page": page_number, "_size": page_size}
+
+
 def _no_records(value: Any) -> Iterable[object]:
     return value if isinstance(value, list) else ()
 
@@ -130,6 +135,12 @@ class CachedCatalog:
             task.cancel()
         await asyncio.gather(*self._refreshing, return_exceptions=True)
 
+    async def peek(self, action: str, location: str | None, params: Mapping[str, Any]) -> Any:
+        """The answer the cache holds fresh for a call, or None: no provider call, no lookup counted
+        (the upstream-call planner, `resolvers.plan`, reads what an operation will find here)."""
+        entry = await self._get(self.key(action, location, params))
+        return entry.value if entry is not None and self._fresh(entry) else None
+
     async def list_locations(self) -> list[Location]:
         return await self._cached("locations", None, {}, self.inner.list_locations, _no_records)
 
@@ -139,7 +150,7 @@ class CachedCatalog:
     async def list_images(
         self, location: str, params: Mapping[str, Any], *, page_number: int, page_size: int
     ) -> ImagePage:
-        key_params = {**params, "_page": page_number, "_size": page_size}
+        key_params = page_params(params, page_number, page_size)
         return await self._cached(
             "images", location, key_params,
             lambda: self.inner.list_images(location, params, page_number=page_number, page_size=page_size),
@@ -182,7 +193,7 @@ class CachedCatalog:
     async def list_volumes(
         self, location: str, params: Mapping[str, Any], *, page_number: int, page_size: int
     ) -> VolumePage:
-        key_params = {**params, "_page": page_number, "_size": page_size}
+        key_params = page_params(params, page_number, page_size)
         return await self._cached(
             "volumes", location, key_params,
             lambda: self.inner.list_volumes(location, params, page_number=page_number, page_size=page_size),

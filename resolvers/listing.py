@@ -199,9 +199,9 @@ async def _count(scope: RequestScope, listing: Listing[R], path: Sequence[str | 
                 "platform)",
                 errors.QUERY_TOO_EXPENSIVE, provider=listing.provider.name, location=listing.location,
             )
-        rest = await asyncio.gather(*(
-            listing.fetch(n) for n in range(2, pages_needed(first_page.total_count, listing.page_size) + 1)
-        ))
+        pages_left = range(2, pages_needed(first_page.total_count, listing.page_size) + 1)
+        scope.reserve_calls(len(pages_left), listing.label)
+        rest = await asyncio.gather(*(listing.fetch(n) for n in pages_left))
         pages = [first_page, *rest]
         keep = listing.residual
         matches = [r for page in pages for r in page.records if keep(r)]

@@ -27,6 +27,8 @@ from strawberry.dataloader import DataLoader
 from providers.base import ImageCatalog, Location, ProviderName
 from providers.operation import Operation
 
+from . import errors
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -156,6 +158,7 @@ class RequestScope:
     limits: Limits
     partial_errors: list[GraphQLError] = field(default_factory=list)
     max_age: float | None = None  # the client's freshness bound, seconds (already at least `min_max_age`)
+    upstream_budget: int | None = None  # provider calls still allowed (`resolvers.plan`); None = no budget
 
     def __post_init__(self) -> None:
         # The deadline starts when the request does: parsing and validation count against it too.
@@ -176,6 +179,19 @@ class RequestScope:
         if kind.typename not in self._by_key:
             self._by_key[kind.typename] = ByKeyLoader(self.catalogs, kind.fetch_by_ids, kind.id_of)
         return self._by_key[kind.typename]
+
+    def reserve_calls(self, calls: int, what: str) -> None:
+        """Take `calls` from the operation's upstream budget before making them; QUERY_TOO_EXPENSIVE
+        when fewer are left (a listing read whole learns how many pages it needs from its first one)."""
+        if self.upstream_budget is None or calls <= 0:
+            return
+        if calls > self.upstream_budget:
+            raise errors.ServiceError(
+                f"reading {what} whole needs {calls} more provider calls, more than the {self.upstream_budget} "
+                "left of this operation's budget; narrow the filter with conditions the provider evaluates",
+                errors.QUERY_TOO_EXPENSIVE, calls=calls, budgetLeft=self.upstream_budget,
+            )
+        self.upstream_budget -= calls
 
     def report(self, error: GraphQLError) -> None:
         """Record an error for a part that failed while the rest of the answer is still delivered.
