@@ -24,9 +24,11 @@ from providers.http import CallOutcome
 
 from . import request_context
 from . import settings as settings_module
+from .api_keys import ApiKeys
 from .context import Context, build_context
 from .cors import CORSMiddleware
 from .endpoint import GraphQLEndpoint
+from .front import Front
 from .graphiql import ASSETS_PATH, find_assets
 from .limits import RequestLimits
 from .metrics import Metrics
@@ -76,6 +78,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         max_fragments=settings.max_fragments, max_directives=settings.max_directives,
         introspection=settings.introspection, field_suggestions=settings.field_suggestions,
         max_upstream_calls=settings.max_upstream_calls, report_upstream_calls=settings.report_upstream_calls,
+        plan_operations=True,
     )
 
     def context_for(request: Request) -> Context:
@@ -110,7 +113,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                         "which needs internet access. Install it with `npm ci` in graphiql/ "
                         "(python3 dev.py serve does this when npm is available)", assets.problem)
     endpoint = GraphQLEndpoint(
-        schema, context_factory=context_for, api_keys=settings.api_keys, graphiql=settings.graphiql,
+        schema, context_factory=context_for, graphiql=settings.graphiql,
         graphiql_assets=assets, on_errors=count_errors, limits=request_limits(settings),
     )
 
@@ -172,6 +175,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes.append(Mount(ASSETS_PATH.rstrip("/"), StaticFiles(directory=assets.directory), name="graphiql-assets"))
     app = Starlette(routes=routes, lifespan=lifespan)
     # Outermost last: the request id, log line and span cover everything, answers from caches included.
+    # Inside CORS (its refusals carry CORS headers, preflights are answered before it), outside routing.
+    app.add_middleware(
+        Front, api_keys=ApiKeys(settings.api_keys), max_url_bytes=settings.max_url_bytes,
+        max_body_bytes=settings.max_body_bytes, rate_limit=settings.rate_limit, rate_burst=settings.rate_burst,
+    )
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, origins=settings.cors_origins)
     app.add_middleware(_RequestMetrics, metrics=metrics)

@@ -19,9 +19,8 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -44,7 +43,6 @@ from .errors import GRAPHQL_VALIDATION_FAILED, classify, new_error_id, stamped
 from .graphiql import Assets, render_page
 from .limits import RequestLimits, RequestRefused, check_request, decode_json
 from .request_context import with_request_id
-from .settings import Secret
 
 log = logging.getLogger("graphql_api.endpoint")
 
@@ -101,7 +99,6 @@ class GraphQLEndpoint(GraphQL[RequestScope, None]):
         schema: BaseSchema,
         *,
         context_factory: Callable[[Request], RequestScope],
-        api_keys: Sequence[Secret] = (),
         graphiql: bool = True,
         graphiql_assets: Assets = NO_ASSETS,
         on_errors: Callable[[list[str]], None] | None = None,
@@ -109,7 +106,6 @@ class GraphQLEndpoint(GraphQL[RequestScope, None]):
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql" if graphiql else None, allow_queries_via_get=True)
         self.context_factory = context_factory
-        self.api_keys = [k.value.encode() for k in api_keys]
         self.graphiql_html = render_page(self.graphql_ide_html, graphiql_assets) if graphiql else ""
         self.on_errors = on_errors
         self.limits = limits
@@ -143,11 +139,6 @@ class GraphQLEndpoint(GraphQL[RequestScope, None]):
                 APPLICATION_JSON,
             )
         request.state.media_type = media
-        if self.api_keys and not self._authorized(request):
-            return _error_response(
-                401, "missing or unknown API key: send `Authorization: Bearer <key>`", "UNAUTHENTICATED", media,
-                headers={"WWW-Authenticate": 'Bearer realm="graphql"'},
-            )
         if request.method == "POST":
             content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
             if content_type != APPLICATION_JSON:
@@ -174,13 +165,6 @@ class GraphQLEndpoint(GraphQL[RequestScope, None]):
         headers = {"Allow": "GET, POST"} if exc.status_code == 405 else None
         code = HTTP_ERROR_CODES.get(exc.status_code, "HTTP_ERROR")
         return _error_response(exc.status_code, exc.reason, code, media, headers=headers)
-
-    def _authorized(self, request: Request) -> bool:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            return False
-        supplied = token.strip().encode()
-        return any(hmac.compare_digest(supplied, key) for key in self.api_keys)
 
     async def get_context(self, request: Request | Any, response: Response | Any) -> RequestScope:
         return self.context_factory(request)

@@ -193,8 +193,11 @@ def build_schema(
     max_tokens: int = DEFAULTS.max_tokens, max_fragments: int = DEFAULTS.max_fragments,
     max_directives: int = DEFAULTS.max_directives, introspection: bool = DEFAULTS.introspection,
     field_suggestions: bool = DEFAULTS.field_suggestions, max_upstream_calls: int = DEFAULTS.max_upstream_calls,
-    report_upstream_calls: bool = DEFAULTS.report_upstream_calls,
+    report_upstream_calls: bool = DEFAULTS.report_upstream_calls, plan_operations: bool = False,
 ) -> Schema:
+    """`plan_operations` adds the upstream-call budget and dry run (`graphql_api.budget`): the served
+    schema has them; they plan asynchronously, so the module's `schema` (SDL export, synchronous
+    execution in tools) does not."""
     # The limits are validation rules. Built once, the same rule classes reach every request, so the
     # validation cache (keyed by document and rules) hits; per-request limiter instances would each
     # carry new rule classes and defeat it.
@@ -216,7 +219,7 @@ def build_schema(
             lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
             OperationNameRequired,
             OperationScope,  # deadline and freshness of every provider call; stale sources in `extensions`
-            budget,  # inside the operation's scope: planning peeks the cache under its freshness bound
+            *([budget] if plan_operations else []),  # inside the operation's scope: its freshness bound
             ErrorPolicy,
             OperationInfo,
         ],

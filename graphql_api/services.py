@@ -22,6 +22,7 @@ from providers.base import ImageCatalog, ProviderName
 from providers.breaker import Breakers
 from providers.cache import CachedCatalog
 from providers.http import CallOutcome, CallPolicy, Transport
+from providers.memory_cache import BoundedMemoryCache
 from providers.quota import LocalStore, QuotaStore, RedisStore
 from providers.registry import PROVIDERS
 from resolvers.loaders import Limits
@@ -44,13 +45,14 @@ class Services:
     breakers: Breakers = field(default_factory=Breakers)
 
 
-def _cache(settings: Settings) -> Cache:
+def _cache(settings: Settings) -> Cache | BoundedMemoryCache:
+    if settings.cache_url.startswith("memory://"):
+        return BoundedMemoryCache(
+            max_entries=settings.memory_cache_max_entries, max_bytes=settings.memory_cache_max_bytes
+        )
     cache = Cache.from_url(settings.cache_url)
-    if not settings.cache_url.startswith("memory://"):
-        # Redis stores bytes: pickle keeps the normalized records intact (only this service writes them).
-        # The memory cache keeps the objects themselves: pages are never mutated, and unpickling them
-        # on every hit cost more than building the answer.
-        cache.serializer = PickleSerializer()
+    # Redis stores bytes: pickle keeps the normalized records intact (only this service writes them).
+    cache.serializer = PickleSerializer()
     return cache
 
 

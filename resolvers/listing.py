@@ -167,6 +167,10 @@ async def connection(
     total = sum(c.count for c in counted)
     start, end = args.window(total)
     slices = locate([c.count for c in counted], start, end)
+    scope.reserve_calls(sum(  # page 1 of each listing is in hand already
+        sum(1 for n in s.pages(counted[s.source].listing.page_size) if n > 1)
+        for s in slices if counted[s.source].matches is None
+    ), "this page of the connection")
     chunks = await asyncio.gather(*(_items(scope, counted[s.source], s.start, s.end, path) for s in slices))
     bases = [0]
     for c in counted:
@@ -200,7 +204,7 @@ async def _count(scope: RequestScope, listing: Listing[R], path: Sequence[str | 
                 errors.QUERY_TOO_EXPENSIVE, provider=listing.provider.name, location=listing.location,
             )
         pages_left = range(2, pages_needed(first_page.total_count, listing.page_size) + 1)
-        scope.reserve_calls(len(pages_left), listing.label)
+        scope.reserve_calls(len(pages_left), f"reading {listing.label} whole")
         rest = await asyncio.gather(*(listing.fetch(n) for n in pages_left))
         pages = [first_page, *rest]
         keep = listing.residual

@@ -182,13 +182,14 @@ class RequestScope:
 
     def reserve_calls(self, calls: int, what: str) -> None:
         """Take `calls` from the operation's upstream budget before making them; QUERY_TOO_EXPENSIVE
-        when fewer are left (a listing read whole learns how many pages it needs from its first one)."""
+        when fewer are left (a listing learns how many pages it needs from its first one)."""
         if self.upstream_budget is None or calls <= 0:
             return
         if calls > self.upstream_budget:
             raise errors.ServiceError(
-                f"reading {what} whole needs {calls} more provider calls, more than the {self.upstream_budget} "
-                "left of this operation's budget; narrow the filter with conditions the provider evaluates",
+                f"{what} needs {calls} more provider calls, more than the {self.upstream_budget} left of this "
+                "operation's budget; ask for fewer items or narrow the filter with conditions the provider "
+                "evaluates",
                 errors.QUERY_TOO_EXPENSIVE, calls=calls, budgetLeft=self.upstream_budget,
             )
         self.upstream_budget -= calls

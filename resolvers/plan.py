@@ -9,8 +9,12 @@ keys, so fields and aliases that read the same page are counted once, as the loa
   of N items from offset `after` touches at most ceil(end / page) - 1 pages past page 1 of its first
   source, and floor((N - 1) / page) more over the sources after it);
 - a filter the service applies itself reads a listing whole: with its total cached those pages are
-  counted here; without it only page 1 is, and the listing reserves the rest from what is left of the
-  budget when its total is known (`RequestScope.reserve_calls`), before calling;
+  counted; without it, only page 1 (`scansOfUnknownLength` says how many such listings);
+
+Only locations, pages 1 and ids are checked against the budget before any call (`Plan.upfront`):
+they are the fan-out, known before any answer. Pages past page 1 depend on totals; the listing
+reserves them from what is left of the budget once its totals are known (`RequestScope.reserve_calls`),
+before calling them, so no operation exceeds the budget in calls, only the plan's bound may.
 - ids: one call per provider, location and `page_size_max` ids not cached.
 
 Answers the cache holds fresh for this operation are expected cache hits, not calls. The cache is only
@@ -27,7 +31,6 @@ from typing import Any
 
 from providers.base import ImageCatalog, Location, ProviderName
 from providers.cache import page_params
-from providers.errors import ProviderError
 from providers.query import Source
 
 from .errors import ServiceError
@@ -51,7 +54,7 @@ class Plan:
     exact: bool = True  # False when a count could only be bounded
     unknown_locations: set[str] = field(default_factory=set)  # providers whose sources are not known yet
     scans: int = 0  # listings read whole whose length is not known yet: counted at page 1 only
-    scan_calls: int = 0  # calls (in `calls`) past page 1 of listings read whole: reserved when they run
+    deferred_calls: int = 0  # calls (in `calls`) for pages past page 1: reserved once the totals are known
 
     @property
     def total(self) -> int:
@@ -59,8 +62,9 @@ class Plan:
 
     @property
     def upfront(self) -> int:
-        """The calls checked against the budget before any: listings read whole reserve theirs later."""
-        return self.total - self.scan_calls
+        """The calls checked against the budget before any: locations, page 1 of every listing, ids.
+        Pages past page 1 are reserved by the listing once its total is known (`reserve_calls`)."""
+        return self.total - self.deferred_calls
 
     def describe(self) -> dict[str, Any]:
         """The plan as reported to clients (`extensions.upstreamPlan`)."""
@@ -86,7 +90,10 @@ def _by_provider(counts: Counter[Action]) -> dict[str, dict[str, int]]:
 async def _peek(catalog: ImageCatalog, action: str, location: str | None, params: Mapping[str, Any]) -> Any:
     """What the cache holds fresh for a call, without calling; None without a cache or an entry."""
     peek = getattr(catalog, "peek", None)
-    return None if peek is None else await peek(action, location, params)
+    try:
+        return None if peek is None else await peek(action, location, params)
+    except Exception:  # a cache that cannot answer means a call, as in execution
+        return None
 
 
 class Planner:
@@ -120,7 +127,7 @@ class Planner:
             try:
                 # The operation's own loader: execution reuses this answer (or this failure), no second call.
                 self._locations[provider] = await self.scope.locations.load(provider)
-            except ProviderError:
+            except Exception:  # execution meets the same failure and reports it
                 self._locations[provider] = None
         return {p: locs for p in providers if (locs := self._locations.get(p)) is not None}
 
@@ -194,6 +201,8 @@ class Planner:
         self._counted.add(key)
         self.plan.pages += 1
         (self.plan.cache_hits if cached is not None else self.plan.calls)[(source.provider.value, action)] += 1
+        if cached is None and number > 1:
+            self.plan.deferred_calls += 1
         return cached
 
     async def _whole(self, action: str, source: Source, first: Any) -> int | None:
@@ -205,10 +214,8 @@ class Planner:
         if first.total_count > self.scope.limits.max_scan_items:
             return 0  # refused after page 1
         size = self.scope.catalogs[source.provider].page_size_max
-        calls = self.plan.total
         pages = [first] + [await self._page(action, source, n)
                            for n in range(2, pages_needed(first.total_count, size) + 1)]
-        self.plan.scan_calls += self.plan.total - calls
         if any(p is None for p in pages):
             self.plan.exact = False  # the matches are known only once every page is
             return None
@@ -250,4 +257,5 @@ class Planner:
         self.plan.exact = False
         provider = plain[0].provider.value
         self.plan.calls[(provider, action)] += extra
+        self.plan.deferred_calls += extra
         self.plan.pages += extra

@@ -84,10 +84,12 @@ async def test_an_exception_outside_graphql_execution_is_a_json_500_without_deta
         )
     assert status == 500
     assert headers["content-type"].startswith(APPLICATION_JSON)
-    assert json.loads(body) == {
-        "errors": [{"message": "Internal server error", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]
-    }
+    (error,) = json.loads(body)["errors"]
+    error_id = error["extensions"].pop("errorId")
+    assert error == {"message": f"Internal server error (error id {error_id})",
+                     "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
     assert "hunter2" in caplog.text and "Traceback" in caplog.text  # the log has what the client must not see
+    assert error_id in caplog.text  # and the id that finds it
 
 
 async def test_a_non_string_operation_name_is_a_malformed_request() -> None:
