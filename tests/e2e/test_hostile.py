@@ -95,9 +95,9 @@ CASES = [
     Case("unknown location", 200, "BAD_USER_INPUT",
          q('{ images(filter: {locations: ["mars-1"]}) { totalCount } }'), calls=None),
     Case("too many tags", 200, "BAD_USER_INPUT",
-         q("{ images(filter: {tagKeys: [%s]}) { totalCount } }" % ", ".join(f'"k{i}"' for i in range(25)))),
+         q("{ images(filter: {tagKeys: [" + ", ".join(f'"k{i}"' for i in range(25)) + "]}) { totalCount } }")),
     Case("too many node ids", 200, "BAD_USER_INPUT",
-         q("{ nodes(ids: [%s]) { id } }" % ", ".join(f'"id{i}"' for i in range(150)))),
+         q("{ nodes(ids: [" + ", ".join(f'"id{i}"' for i in range(150)) + "]) { id } }")),
     Case("a non-string operationName", 400, "BAD_REQUEST", b'{"query": "{ __typename }", "operationName": 7}'),
     Case("an unknown method", 405, "METHOD_NOT_ALLOWED", method="PUT"),
     Case("nothing acceptable", 406, "NOT_ACCEPTABLE", q("{ __typename }"), headers={"Accept": "image/png"}),
@@ -111,7 +111,7 @@ CASES = [
     Case("GET variables that are not an object", 400, "NOT_AN_OBJECT", method="GET",
          params={"query": "{ __typename }", "variables": "[1, 2]"}),
     Case("a long bad enum value echoed", 400, "GRAPHQL_VALIDATION_FAILED",
-         q("{ images(filter: {osType: %s}) { totalCount } }" % ("W" * 5000))),
+         q("{ images(filter: {osType: " + "W" * 5000 + "}) { totalCount } }")),
 ]
 
 
