@@ -20,6 +20,7 @@ from providers.errors import ProviderError
 from . import settings as settings_module
 from .context import Context, build_context
 from .endpoint import ASSETS_PATH, GraphQLEndpoint
+from .execution import ExecutionMode
 from .metrics import Metrics
 from .schema import build_schema
 from .services import Services, running
@@ -60,7 +61,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or settings_module.load()
     metrics = Metrics()
     state: dict[str, Services] = {}
-    schema = build_schema(max_depth=settings.max_query_depth, max_aliases=settings.max_aliases)
+    schema = build_schema(
+        max_depth=settings.max_query_depth, max_aliases=settings.max_aliases,
+        execution=ExecutionMode(settings.compiled_execution), observer=metrics,
+    )
 
     def context_for(request: Request) -> Context:
         services = state["services"]

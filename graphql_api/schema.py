@@ -28,6 +28,7 @@ from resolvers.volume_filters import VolumeCriteria, volume_criteria
 
 from .context import Context
 from .errors import ErrorPolicy, OperationNameRequired, is_expected
+from .execution import Engine, ExecutionMode, ExecutionObserver, executor_class
 from .types.connection import ImageConnection, ImageEdge, PageInfo
 from .types.enums import CloudProvider, to_provider
 from .types.image import Image
@@ -262,7 +263,10 @@ class Schema(strawberry.federation.Schema):
                 log.error("unexpected error at %s", error.path, exc_info=error.original_error)
 
 
-def build_schema(*, max_depth: int = 12, max_aliases: int = 30) -> Schema:
+def build_schema(
+    *, max_depth: int = 12, max_aliases: int = 30, execution: ExecutionMode = ExecutionMode.ON,
+    observer: ExecutionObserver | None = None,
+) -> Schema:
     # The limits are validation rules. Built once, the same rule classes reach every request, so the
     # validation cache (keyed by document and rules) hits; per-request limiter instances would each
     # carry new rule classes and defeat it.
@@ -280,6 +284,7 @@ def build_schema(*, max_depth: int = 12, max_aliases: int = 30) -> Schema:
             OperationNameRequired,
             ErrorPolicy,
         ],
+        execution_context_class=None if execution is ExecutionMode.OFF else executor_class(Engine(execution, observer)),
     )
 
 

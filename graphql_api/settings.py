@@ -89,6 +89,7 @@ class Settings:
     graphiql_assets_dir: Path | None = None  # serve GraphiQL's JS/CSS locally (no CDN) from this directory
     log_level: str = "INFO"
     demo: bool = False  # forced demo mode; also on when no provider has credentials
+    compiled_execution: str = "on"  # "on", "off" or "shadow" (see graphql_api.execution)
 
     @property
     def demo_mode(self) -> bool:
@@ -208,4 +209,14 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         graphiql_assets_dir=Path(assets) if assets else None,
         log_level=str(opt("CIG_LOG_LEVEL") or "INFO").upper(),
         demo=_bool("CIG_DEMO", opt("CIG_DEMO") or False),
+        compiled_execution=execution_mode(opt("CIG_COMPILED_EXECUTION")),
     )
+
+
+def execution_mode(value: Any) -> str:
+    """`CIG_COMPILED_EXECUTION`: true (default) or false, or `shadow` to run both ways and compare."""
+    if value is None:
+        return "on"
+    if str(value).strip().lower() == "shadow":
+        return "shadow"
+    return "on" if _bool("CIG_COMPILED_EXECUTION", value) else "off"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ import aiohttp
 import uvicorn
 
 from graphql_api.app import create_app
-from graphql_api.settings import JdcloudSettings, Secret, Settings, ZenlayerSettings
+from graphql_api.settings import JdcloudSettings, Secret, Settings, ZenlayerSettings, execution_mode
 from providers.catalog.jdcloud import default_catalog as jdcloud_catalog
 from providers.jdcloud import emulator as jd_emulator
 from providers.jdcloud.signing import DEMO_CREDENTIALS as JD_DEMO
@@ -68,6 +69,8 @@ def stack_settings(zen_url: str, jd_url: str, **overrides: Any) -> Settings:
             ),
             upstream_timeout=2.0,
             upstream_max_attempts=2,
+            # The suite runs once as configured by default and once with CIG_COMPILED_EXECUTION=false.
+            compiled_execution=execution_mode(os.environ.get("CIG_COMPILED_EXECUTION")),
         ),
         **overrides,
     )
