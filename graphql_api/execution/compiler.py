@@ -122,6 +122,14 @@ def item(ex: Executor[Any], site: FieldSite, item_type: GraphQLOutputType, field
         return None
 
 
+def custom_string(value: Any) -> str | None:
+    """`serialize_id` / `serialize_string` for an object of a non-builtin class: its `str()`. None for
+    anything else (builtins, numbers, str subclasses, exceptions, Undefined), which takes the slow path."""
+    if isinstance(value, str | int | float | Exception) or type(value).__module__ == "builtins" or value is Undefined:
+        return None
+    return str(value)
+
+
 def resolve(ex: Executor[Any], site: FieldSite, source: Any, field_path: Path) -> Any:
     """A field with its own resolver, called as `execute_field` calls it (no arguments)."""
     value = (site.resolve or ex.field_resolver)(source, site.info(ex, field_path))
@@ -187,7 +195,8 @@ class Compiler:
         self.lines: list[str] = []
         self.names: dict[str, Any] = {
             "Path": Path, "Bail": Bail, "INF": INF, "delegate": delegate, "leaf": leaf, "item": item,
-            "resolve": resolve, "abstract": abstract, "invalid_return_type_error": invalid_return_type_error,
+            "resolve": resolve, "abstract": abstract, "custom_string": custom_string,
+            "invalid_return_type_error": invalid_return_type_error,
         }
         self.objects: dict[tuple[str, int], str] = {}
         self.tables: dict[str, dict[str, str]] = {}  # abstract types: object type name -> generated function
@@ -233,7 +242,12 @@ class Compiler:
                     out.append(f"{pad}    if {o} is None:")
                     out.append(f"{pad}        {o} = {slow}")
                 out.append(f"{pad}else:")
-                out.append(f"{pad}    {o} = {slow}")
+                if inner in (GraphQLID, GraphQLString):  # e.g. relay's GlobalID, serialized as its str()
+                    out.append(f"{pad}    {o} = custom_string({v})")
+                    out.append(f"{pad}    if {o} is None:")
+                    out.append(f"{pad}        {o} = {slow}")
+                else:
+                    out.append(f"{pad}    {o} = {slow}")
             else:
                 leaf_type = self.const(inner, "T")
                 line = f"{o} = leaf(ex, {site}, {leaf_type}, {full}, {field_path}, {path}, {v})"

@@ -109,6 +109,10 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         self._roots: Roots | None = None
         self._eligible: bool | None = None
+        # The root position being completed: graphql-core's completion of it (a fallback, a slow path,
+        # the non-null wrapper's recursion) re-enters `complete_value` with the same path and must
+        # reach graphql-core itself.
+        self._completing: Path | None = None
 
     def _completer(self, info: Info, details: list[FieldDetails], key: str) -> RootCompleter | None:
         if self._eligible is None:
@@ -136,8 +140,16 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
 
     def complete_value(self, return_type: GraphQLOutputType, field_details_list: list[FieldDetails],
                        info: Info, path: Path, result: Any, position_context: Any) -> Any:
-        if path.prev is not None:
+        if path.prev is not None or path is self._completing:
             return super().complete_value(return_type, field_details_list, info, path, result, position_context)
+        self._completing = path
+        try:
+            return self._complete_root(return_type, field_details_list, info, path, result, position_context)
+        finally:
+            self._completing = None
+
+    def _complete_root(self, return_type: GraphQLOutputType, field_details_list: list[FieldDetails],
+                       info: Info, path: Path, result: Any, position_context: Any) -> Any:
         completer = self._completer(info, field_details_list, str(path.key))
         if completer is None or (type(result) is list and any(map(self.is_awaitable, result))):
             self.engine.observe("graphql_core")
