@@ -6,22 +6,28 @@ import argparse
 import asyncio
 import logging
 import os
+import socket
 import sys
 from pathlib import Path
 
+from providers.registry import PROVIDERS
+
+from . import logs, tracing
 from . import settings as settings_module
 from .settings import Settings, SettingsError
 
 log = logging.getLogger("graphql_api")
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+def _configure_logging(settings: Settings, level: str | None = None) -> None:
+    logs.configure(level or settings.log_level, settings.log_format)
 
 
 def _settings() -> Settings:
     try:
-        return settings_module.load()
+        settings = settings_module.load()
+        tracing.exporter_names(os.environ)  # checked here so a bad OTEL_* value is a clear error, not a traceback
+        return settings
     except SettingsError as exc:
         print(f"cloud-images-graphql: configuration error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
@@ -33,47 +39,34 @@ def serve(args: argparse.Namespace) -> int:
     if args.demo:
         os.environ["CIG_DEMO"] = "1"  # workers read settings from the environment themselves
     settings = _settings()
-    _configure_logging(settings.log_level)
+    _configure_logging(settings)
+    port = args.port or _free_port(args.host)  # --port 0: a free port, and the URL printed says which
     if settings.demo_mode:
         reason = "--demo given" if args.demo else "no provider credentials configured"
-        log.info("demo mode (%s): serving built-in emulators of Zenlayer ZEC and JD Cloud on loopback, "
-                 "signed with the documented demo credentials", reason)
-    log.info("GraphiQL: http://%s:%d/graphql", args.host, args.port)
+        log.info("demo mode (%s): serving built-in emulators of %s on loopback, signed with the documented "
+                 "demo credentials", reason, ", ".join(spec.title for spec in PROVIDERS))
+    log.info("GraphiQL: http://%s:%d/graphql", args.host, port)
+    if tracing.exporter_names(os.environ):
+        log.info("tracing on: spans go to %s", ", ".join(tracing.exporter_names(os.environ)))
     uvicorn.run(
-        "graphql_api.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
+        "graphql_api.app:create_app", factory=True, host=args.host, port=port, workers=args.workers,
         log_level=settings.log_level.lower(), access_log=False, lifespan="on",
+        log_config=logs.logging_config(settings.log_level, settings.log_format),
     )
     return 0
 
 
+def _free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
 def emulate(args: argparse.Namespace) -> int:
     settings = _settings()
-    _configure_logging(settings.log_level)
-    if args.provider == "zenlayer":
-        from providers.zenlayer import emulator as zen_emulator
-        from providers.zenlayer.signing import DEMO_CREDENTIALS as ZEN_DEMO
-        from providers.zenlayer.signing import ZenlayerCredentials
-
-        z = settings.zenlayer
-        credentials = (
-            ZenlayerCredentials(z.access_key_id, z.access_key_password.value)
-            if z.access_key_id and z.access_key_password else ZEN_DEMO
-        )
-        log.info("Zenlayer ZEC emulator on http://%s:%d/api/v2/zec (access key id %s)",
-                 args.host, args.port, credentials.access_key_id)
-        zen_emulator.run(args.host, args.port, credentials)
-    else:
-        from providers.jdcloud import emulator as jd_emulator
-        from providers.jdcloud.signing import DEMO_CREDENTIALS as JD_DEMO
-        from providers.jdcloud.signing import JdcloudCredentials
-
-        j = settings.jdcloud
-        jd_credentials = (
-            JdcloudCredentials(j.access_key, j.secret_key.value) if j.access_key and j.secret_key else JD_DEMO
-        )
-        log.info("JD Cloud vm+disk emulator on http://%s:%d/v1 (access key %s)",
-                 args.host, args.port, jd_credentials.access_key)
-        jd_emulator.run(args.host, args.port, jd_credentials)
+    _configure_logging(settings)
+    spec = PROVIDERS.get(args.provider)
+    spec.run_emulator(args.host, args.port, settings.section(spec.name))
     return 0
 
 
@@ -113,7 +106,7 @@ async def _check(settings: Settings) -> int:
 
 def check(args: argparse.Namespace) -> int:
     settings = _settings()
-    _configure_logging("WARNING")
+    _configure_logging(settings, "WARNING")
     return asyncio.run(_check(settings))
 
 
@@ -127,7 +120,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--demo", action="store_true", help="use the built-in emulators even if credentials are set")
     s.set_defaults(func=serve)
     e = sub.add_parser("emulate", help="run one provider emulator standalone")
-    e.add_argument("provider", choices=["zenlayer", "jdcloud"])
+    e.add_argument("provider", choices=[name.value for name in PROVIDERS.names])
     e.add_argument("--host", default="127.0.0.1")
     e.add_argument("--port", type=int, default=0, help="0 picks a free port")
     e.set_defaults(func=emulate)

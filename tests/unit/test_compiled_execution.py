@@ -37,8 +37,9 @@ from graphql_api.execution import Engine, ExecutionMode, executor_class
 from graphql_api.execution.compiler import Bail, Compiler, Unsupported
 from graphql_api.schema import build_schema
 from graphql_api.services import running
-from resolvers import filters, images, volumes
-from resolvers.volume_filters import VolumeCriteria
+from providers.query import ImageQuery, VolumeQuery
+from resolvers import listing
+from resolvers.kinds import IMAGES, VOLUMES
 
 REAL = build_schema()
 
@@ -111,11 +112,11 @@ def demo_records() -> tuple[list[Any], list[Any]]:
 
     async def read() -> tuple[list[Any], list[Any]]:
         async with running(settings_module.load({"CIG_DEMO": "true"})) as services:
-            scope = build_context(services.catalogs, services.limits)
-            image_page = await images.list_images(scope, filters.Criteria(), first=1000, after=None, last=None,
-                                                  before=None, path=["images"])
-            volume_page = await volumes.list_volumes(scope, VolumeCriteria(), first=1000, after=None, last=None,
-                                                     before=None, path=["volumes"])
+            scope = build_context(services.catalogs, services.settings.limits)
+            image_page = await listing.list_connection(scope, IMAGES, ImageQuery(), first=1000, after=None,
+                                                       last=None, before=None, path=["images"])
+            volume_page = await listing.list_connection(scope, VOLUMES, VolumeQuery(), first=1000, after=None,
+                                                        last=None, before=None, path=["volumes"])
         return [e.record for e in image_page.edges], [e.record for e in volume_page.edges]
 
     return asyncio.run(read())

@@ -6,6 +6,7 @@ import json
 import logging
 import os
 from collections.abc import Callable, MutableMapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,9 +15,10 @@ from starlette.requests import Request
 from graphql_api.context import build_context
 from graphql_api.endpoint import APPLICATION_JSON, GRAPHQL_RESPONSE_JSON, GraphQLEndpoint, negotiate
 from graphql_api.execution import ExecutionMode
+from graphql_api.graphiql import Assets
 from graphql_api.schema import build_schema
-from graphql_api.settings import execution_mode
-from resolvers.loaders import Limits, RequestScope
+from graphql_api.settings import DEFAULTS, execution_mode
+from resolvers.loaders import RequestScope
 
 
 @pytest.mark.parametrize(
@@ -42,7 +44,7 @@ def test_negotiate(accept: str | None, expected: str | None) -> None:
 
 
 def endpoint(context_factory: Callable[[Request], RequestScope] | None = None, **options: Any) -> GraphQLEndpoint:
-    factory = context_factory or (lambda request: build_context({}, Limits(), request))
+    factory = context_factory or (lambda request: build_context({}, DEFAULTS.limits, request))
     mode = ExecutionMode(execution_mode(os.environ.get("CIG_COMPILED_EXECUTION")))
     return GraphQLEndpoint(build_schema(execution=mode), context_factory=factory, **options)
 
@@ -104,7 +106,8 @@ async def test_a_non_string_operation_name_is_a_malformed_request() -> None:
 async def test_graphiql_loads_from_unpkg_unless_local_assets_are_served() -> None:
     browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
     _, _, cdn_page = await call(endpoint(), "GET", headers=browser)
-    status, headers, local_page = await call(endpoint(assets_available=True), "GET", headers=browser)
+    local = Assets(Path("/srv/graphiql-assets"))
+    status, headers, local_page = await call(endpoint(graphiql_assets=local), "GET", headers=browser)
     assert status == 200 and headers["content-type"].startswith("text/html")
     assert b"https://unpkg.com/graphiql@" in cdn_page
     assert b"unpkg.com" not in local_page

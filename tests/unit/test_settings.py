@@ -10,8 +10,8 @@ from graphql_api.settings import SettingsError, load
 def test_no_credentials_means_demo_mode_with_documented_defaults() -> None:
     settings = load({})
     assert settings.demo_mode
-    assert settings.zenlayer.base_url == "https://console.zenlayer.com"
-    assert settings.jdcloud.vm_endpoint == "https://vm.jdcloud-api.com"
+    assert settings.section("zenlayer").base_url == "https://console.zenlayer.com"
+    assert settings.section("jdcloud").vm_endpoint == "https://vm.jdcloud-api.com"
     assert settings.cache_url == "memory://" and settings.cache_ttl == 300
 
 
@@ -22,9 +22,9 @@ def test_provider_variables_and_secret_masking() -> None:
         "CIG_API_KEYS": "k1,k2",
     })
     assert not settings.demo_mode
-    assert settings.zenlayer.zones == ("asia-east-1a", "na-west-1a")
-    assert settings.jdcloud.regions == ("cn-north-1",)
-    assert not settings.jdcloud.configured
+    assert settings.section("zenlayer").zones == ("asia-east-1a", "na-west-1a")
+    assert settings.section("jdcloud").regions == ("cn-north-1",)
+    assert not settings.section("jdcloud").configured
     assert "s3cret-password" not in repr(settings) and "k1" not in repr(settings)
 
 
@@ -33,7 +33,7 @@ def test_toml_file_with_environment_winning(tmp_path: Path) -> None:
     config.write_text('[jdcloud]\naccess_key = "ak"\nsecret_key = "sk"\nregions = ["cn-east-2"]\n'
                       '[cig]\ncache_ttl = 60\n')
     settings = load({"CIG_CONFIG": str(config), "CIG_CACHE_TTL": "30"})
-    assert settings.jdcloud.configured and settings.jdcloud.regions == ("cn-east-2",)
+    assert settings.section("jdcloud").configured and settings.section("jdcloud").regions == ("cn-east-2",)
     assert settings.cache_ttl == 30
 
 
@@ -59,3 +59,22 @@ def test_a_redis_password_never_appears_in_the_error() -> None:
     with pytest.raises(SettingsError) as info:
         load({"CIG_CACHE_URL": "rediss://user:hunter2@cache:6379/0"})
     assert "hunter2" not in str(info.value)
+
+
+def test_log_format_and_cors_origins() -> None:
+    assert load({}).log_format == "text" and load({}).cors_origins == ()
+    settings = load({"CIG_LOG_FORMAT": "JSON", "CIG_CORS_ORIGINS": "https://App.example.com, http://127.0.0.1:3000"})
+    assert settings.log_format == "json"
+    assert settings.cors_origins == ("https://app.example.com", "http://127.0.0.1:3000")
+    assert load({"CIG_CORS_ORIGINS": "*"}).cors_origins == ("*",)
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("CIG_LOG_FORMAT", "xml"),
+    ("CIG_CORS_ORIGINS", "https://app.example.com/"),  # a path (even "/") is not part of an origin
+    ("CIG_CORS_ORIGINS", "app.example.com"),
+    ("CIG_CORS_ORIGINS", "https://ok.example.com,ftp://files.example.com"),
+])
+def test_bad_log_format_and_origins_name_the_variable(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        load({name: value})
