@@ -186,6 +186,13 @@ FAST_SCALARS: dict[Any, tuple[type, str]] = {
 }
 
 
+def _fast_or_slow(out: list[str], pad: str, prefix: str, condition: str, o: str, fast: str, slow: str) -> None:
+    out.append(f"{pad}{prefix}if {condition}:")
+    out.append(f"{pad}    {o} = {fast}")
+    out.append(f"{pad}else:")
+    out.append(f"{pad}    {o} = {slow}")
+
+
 class Compiler:
     """Generates the completer of one root field for one executor's document and variables."""
 
@@ -264,11 +271,8 @@ class Compiler:
             function = self.object_function(inner, self.names[site].details)
             if origin is None:
                 raise Unsupported(f"type {inner.name} has no Strawberry class to check values against")
-            cls = self.const(origin, "C")
-            out.append(f"{pad}{prefix}if type({v}) is {cls}:")
-            out.append(f"{pad}    {o} = {function}(ex, {v}, {path})")
-            out.append(f"{pad}else:")
-            out.append(f"{pad}    {o} = {slow}")
+            _fast_or_slow(out, pad, prefix, f"type({v}) is {self.const(origin, 'C')}", o,
+                          f"{function}(ex, {v}, {path})", slow)
             return
         if is_abstract_type(inner):
             table = self.const({}, "D")
@@ -277,10 +281,8 @@ class Compiler:
                 for possible in self.schema.get_possible_types(inner)
             }
             abstract_type = self.const(inner, "T")
-            out.append(f"{pad}{prefix}if {v} is not None and not isinstance({v}, Exception):")
-            out.append(f"{pad}    {o} = abstract(ex, {site}, {abstract_type}, {field_path}, {path}, {v}, {table})")
-            out.append(f"{pad}else:")
-            out.append(f"{pad}    {o} = {slow}")
+            _fast_or_slow(out, pad, prefix, f"{v} is not None and not isinstance({v}, Exception)", o,
+                          f"abstract(ex, {site}, {abstract_type}, {field_path}, {path}, {v}, {table})", slow)
             return
         raise Unsupported(f"unexpected output type {type_}")  # pragma: no cover - all output types handled
 
