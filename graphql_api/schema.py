@@ -27,6 +27,7 @@ from resolvers.kinds import IMAGES, VOLUMES, ListingKind
 
 from .errors import ErrorPolicy, OperationNameRequired
 from .execution import Engine, ExecutionMode, ExecutionObserver, executor_class
+from .execution.documents import DocumentCache, ParsedDocuments
 from .federation import Info, Schema
 from .request_context import OperationInfo
 from .settings import DEFAULTS
@@ -194,10 +195,13 @@ def build_schema(
         *QueryDepthLimiter(max_depth=max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
     ]
+    # Compiled execution also parses each hot document once (off with it: the straightforward path).
+    documents = ParsedDocuments(DOCUMENT_CACHE_SIZE) if execution is not ExecutionMode.OFF else None
     return Schema(
         query=Query,
         types=[*NODE_TYPES.values(), ImageConnection, VolumeConnection, PageInfo],
         extensions=[
+            *([lambda: DocumentCache(documents)] if documents is not None else []),
             lambda: AddValidationRules(limit_rules),
             # Frontends send the same few documents over and over: validate each once.
             lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),

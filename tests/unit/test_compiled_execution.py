@@ -42,6 +42,7 @@ from graphql_api import settings as settings_module
 from graphql_api.context import build_context
 from graphql_api.execution import Engine, ExecutionMode, executor_class
 from graphql_api.execution.compiler import Bail, Compiler, Unsupported
+from graphql_api.execution.documents import DocumentCache, ParsedDocuments
 from graphql_api.schema import build_schema
 from graphql_api.services import running
 from providers.query import ImageQuery, VolumeQuery
@@ -394,3 +395,18 @@ def test_bail_is_not_an_exception_the_generated_code_could_catch() -> None:
 def test_setting(value: str | None) -> None:
     env = {} if value is None else {"CIG_COMPILED_EXECUTION": value}
     assert settings_module.load(env).compiled_execution == {"shadow": "shadow", "false": "off"}.get(value or "", "on")
+
+
+def test_a_hot_document_is_parsed_once_and_a_broken_one_is_never_kept() -> None:
+    documents = ParsedDocuments(2)
+    schema = _Schema(query=DiffQuery, types=[Image, Volume], extensions=[lambda: DocumentCache(documents)])
+    context = {"node": None, "images": None, "volumes": None}
+    first = schema.execute_sync("{ node { id } }", context_value=context)
+    kept = documents.get("{ node { id } }")
+    again = schema.execute_sync("{ node { id } }", context_value=context)
+    assert first.data == again.data == {"node": None} and documents.get("{ node { id } }") is kept
+    broken = schema.execute_sync("{ node { id ", context_value=context)
+    assert broken.errors and broken.errors[0].message.startswith("Syntax Error") and len(documents) == 1
+    for n in range(3):
+        schema.execute_sync(f"{{ a{n}: node {{ id }} }}", context_value=context)
+    assert len(documents) == 2 and documents.get("{ node { id } }") is None
