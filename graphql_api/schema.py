@@ -29,6 +29,7 @@ from .errors import ErrorPolicy, OperationNameRequired
 from .execution import Engine, ExecutionMode, ExecutionObserver, executor_class
 from .execution.documents import DocumentCache, ParsedDocuments
 from .federation import Info, Schema
+from .operations import OperationScope
 from .request_context import OperationInfo
 from .settings import DEFAULTS
 from .types.connection import PageInfo
@@ -206,6 +207,7 @@ def build_schema(
             # Frontends send the same few documents over and over: validate each once.
             lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
             OperationNameRequired,
+            OperationScope,  # deadline and freshness of every provider call; stale sources in `extensions`
             ErrorPolicy,
             OperationInfo,
         ],

@@ -56,6 +56,13 @@ class Settings:
     upstream_timeout: float = 10.0
     upstream_max_attempts: int = 4
     max_response_bytes: int = 16 * 1024 * 1024
+    operation_timeout: float = 5.0  # seconds per GraphQL operation for all its provider calls; 0 = none
+    stale_if_error: float = 900.0  # seconds past the TTL an answer is kept and served when the provider fails
+    stale_while_revalidate: float = 0.0  # seconds past the TTL an answer is served at once while refreshed
+    min_max_age: float = 5.0  # the smallest `Cache-Control: max-age` a client may ask for
+    breaker_failures: int = 5  # failed calls in a row that open a provider location's circuit
+    breaker_open_seconds: float = 30.0  # how long an open circuit skips calls before one probe
+    quota_max_wait: float = 2.0  # longest wait for a client-side quota slot
     graphiql: bool = True
     graphiql_assets_dir: Path | None = None  # serve GraphiQL's JS/CSS locally (no CDN) from this directory
     log_level: str = "INFO"
@@ -77,6 +84,7 @@ class Settings:
         return Limits(
             default_page_size=self.default_page_size, max_page_size=self.max_page_size,
             max_scan_items=self.max_scan_items, max_node_ids=self.max_node_ids,
+            operation_timeout=self.operation_timeout or None, min_max_age=self.min_max_age,
         )
 
 
@@ -151,6 +159,13 @@ def _load(v: Mapping[str, Any]) -> Settings:
         upstream_timeout=num("CIG_UPSTREAM_TIMEOUT", d.upstream_timeout, float, 0.1),
         upstream_max_attempts=num("CIG_UPSTREAM_MAX_ATTEMPTS", d.upstream_max_attempts, int, 1),
         max_response_bytes=num("CIG_MAX_RESPONSE_BYTES", d.max_response_bytes, int, 1024),
+        operation_timeout=num("CIG_OPERATION_TIMEOUT", d.operation_timeout, float),
+        stale_if_error=num("CIG_STALE_IF_ERROR", d.stale_if_error, float),
+        stale_while_revalidate=num("CIG_STALE_WHILE_REVALIDATE", d.stale_while_revalidate, float),
+        min_max_age=num("CIG_MIN_MAX_AGE", d.min_max_age, float),
+        breaker_failures=num("CIG_BREAKER_FAILURES", d.breaker_failures, int, 1),
+        breaker_open_seconds=num("CIG_BREAKER_OPEN_SECONDS", d.breaker_open_seconds, float, 0.01),
+        quota_max_wait=num("CIG_QUOTA_MAX_WAIT", d.quota_max_wait, float),
         graphiql=boolean("CIG_GRAPHIQL", graphiql) if graphiql is not None else d.graphiql,
         graphiql_assets_dir=Path(assets) if assets else None,
         log_level=str(opt("CIG_LOG_LEVEL") or d.log_level).upper(),
