@@ -28,6 +28,7 @@ from .api_keys import ApiKeys
 from .context import Context, build_context
 from .cors import CORSMiddleware
 from .endpoint import GraphQLEndpoint
+from .execution import ExecutionMode
 from .front import Front
 from .graphiql import ASSETS_PATH, find_assets
 from .limits import RequestLimits
@@ -78,7 +79,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         max_fragments=settings.max_fragments, max_directives=settings.max_directives,
         introspection=settings.introspection, field_suggestions=settings.field_suggestions,
         max_upstream_calls=settings.max_upstream_calls, report_upstream_calls=settings.report_upstream_calls,
-        plan_operations=True,
+        plan_operations=True, execution=ExecutionMode(settings.compiled_execution), observer=metrics,
     )
 
     def context_for(request: Request) -> Context:

@@ -47,6 +47,19 @@ class Metrics:
             "quota); while it fails the cache is bypassed and quotas are per process.", ["component"],
             registry=self.registry,
         )
+        self.executions = Counter(
+            "cig_executions", "Root fields completed, by path: compiled, graphql_core, bailed (compiled code met an "
+            "awaitable and graphql-core took over), shadow_match, shadow_mismatch, shadow_skipped.", ["outcome"],
+            registry=self.registry,
+        )
+        self.plans = Counter(
+            "cig_compiled_plans", "Root fields compiled, by result: compiled, unsupported (left to graphql-core), "
+            "failed (the compiler raised; graphql-core answered).", ["result"], registry=self.registry,
+        )
+        self.plan_seconds = Histogram(
+            "cig_compiled_plan_seconds", "Time to compile one root field's selection.", registry=self.registry,
+            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25),
+        )
 
     def observe_circuit(self, provider: str, location: str | None, state: CircuitState) -> None:
         self.circuit_state.labels(provider, location or "-").set(CIRCUIT_VALUES[state])
@@ -58,6 +71,13 @@ class Metrics:
 
     def observe_backend_failure(self, component: str) -> None:
         self.backend_failures.labels(component).inc()
+
+    def observe_execution(self, outcome: str) -> None:
+        self.executions.labels(outcome).inc()
+
+    def observe_compile(self, result: str, seconds: float) -> None:
+        self.plans.labels(result).inc()
+        self.plan_seconds.observe(seconds)
 
     def observe_upstream(self, outcome: CallOutcome) -> None:
         self.upstream_requests.labels(outcome.provider, outcome.action, outcome.outcome).inc()

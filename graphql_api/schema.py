@@ -30,6 +30,8 @@ from resolvers.kinds import IMAGES, VOLUMES, ListingKind
 
 from .budget import UpstreamBudget
 from .errors import ErrorPolicy, OperationNameRequired
+from .execution import Engine, ExecutionMode, ExecutionObserver, executor_class
+from .execution.documents import DocumentCache, ParsedDocuments
 from .federation import Info, Schema
 from .limits import document_rule
 from .operations import OperationScope
@@ -194,6 +196,7 @@ def build_schema(
     max_directives: int = DEFAULTS.max_directives, introspection: bool = DEFAULTS.introspection,
     field_suggestions: bool = DEFAULTS.field_suggestions, max_upstream_calls: int = DEFAULTS.max_upstream_calls,
     report_upstream_calls: bool = DEFAULTS.report_upstream_calls, plan_operations: bool = False,
+    execution: ExecutionMode = ExecutionMode.ON, observer: ExecutionObserver | None = None,
 ) -> Schema:
     """`plan_operations` adds the upstream-call budget and dry run (`graphql_api.budget`): the served
     schema has them; they plan asynchronously, so the module's `schema` (SDL export, synchronous
@@ -208,12 +211,15 @@ def build_schema(
         *([] if introspection else [NoSchemaIntrospectionCustomRule]),
     ]
     budget = UpstreamBudget.configured(max_calls=max_upstream_calls, report_calls=report_upstream_calls)
+    # Compiled execution also parses each hot document once (off with it: the straightforward path).
+    documents = ParsedDocuments(DOCUMENT_CACHE_SIZE) if execution is not ExecutionMode.OFF else None
     return Schema(
         query=Query,
         types=[*NODE_TYPES.values(), ImageConnection, VolumeConnection, PageInfo],
         config=StrawberryConfig(disable_field_suggestions=not field_suggestions),
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
+            *([lambda: DocumentCache(documents)] if documents is not None else []),
             lambda: AddValidationRules(limit_rules),
             # Frontends send the same few documents over and over: validate each once.
             lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
@@ -223,6 +229,7 @@ def build_schema(
             ErrorPolicy,
             OperationInfo,
         ],
+        execution_context_class=None if execution is ExecutionMode.OFF else executor_class(Engine(execution, observer)),
     )
 
 

@@ -33,7 +33,7 @@ def _default_sections() -> dict[ProviderName, ProviderSettings]:
     return {spec.name: spec.load_settings(lambda name: None) for spec in PROVIDERS}
 
 
-__all__ = ["DEFAULTS", "Secret", "Settings", "SettingsError", "load"]
+__all__ = ["DEFAULTS", "Secret", "Settings", "SettingsError", "execution_mode", "load"]
 
 
 class SettingsError(ValueError):
@@ -69,6 +69,7 @@ class Settings:
     log_format: str = "text"  # or "json": one JSON object per line
     cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API cross-origin; "*" for any
     demo: bool = False  # forced demo mode; also on when no provider has credentials
+    compiled_execution: str = "on"  # "on", "off" or "shadow" (see graphql_api.execution)
     # --- hostile clients (issue 18): request limits, upstream-call budget, rate limits, production switches
     max_upstream_calls: int = 200  # provider calls one operation may plan (resolvers.plan); 0 = no budget
     report_upstream_calls: bool = False  # every response's `extensions.upstreamCalls`
@@ -193,6 +194,7 @@ def _load(v: Mapping[str, Any]) -> Settings:
         log_format=log_format,
         cors_origins=_origins(opt("CIG_CORS_ORIGINS")),
         demo=boolean("CIG_DEMO", opt("CIG_DEMO") or False),
+        compiled_execution=execution_mode(opt("CIG_COMPILED_EXECUTION")),
         # --- hostile clients (issue 18)
         max_upstream_calls=num("CIG_MAX_UPSTREAM_CALLS", d.max_upstream_calls, int),
         report_upstream_calls=flag("CIG_REPORT_UPSTREAM_CALLS", d.report_upstream_calls),
@@ -212,3 +214,12 @@ def _load(v: Mapping[str, Any]) -> Settings:
         memory_cache_max_entries=num("CIG_MEMORY_CACHE_MAX_ENTRIES", d.memory_cache_max_entries, int, 1),
         memory_cache_max_bytes=num("CIG_MEMORY_CACHE_MAX_BYTES", d.memory_cache_max_bytes, int, 1024),
     )
+
+
+def execution_mode(value: Any) -> str:
+    """`CIG_COMPILED_EXECUTION`: true (default) or false, or `shadow` to run both ways and compare."""
+    if value is None or value == "":
+        return "on"
+    if str(value).strip().lower() == "shadow":
+        return "shadow"
+    return "on" if boolean("CIG_COMPILED_EXECUTION", value) else "off"
