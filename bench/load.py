@@ -75,7 +75,7 @@ def run_wrk(port: int, script: Path, clients: int, seconds: int) -> dict[str, An
          "-s", str(script), f"http://127.0.0.1:{port}/graphql"],
         check=True, capture_output=True, text=True,
     ).stdout
-    latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+(?:us|ms|s))$", out, re.M))
+    latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+(?:us|ms|s))\s*$", out, re.M))
     requests = re.search(r"(\d+) requests in", out)
     rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import AsyncIterator
 
 import pytest
 import redis.asyncio as redis
 
 from graphql_api.settings import Secret, Settings
-from tests.support import REDIS_TEST_URL, require_or_skip
+from tests.support import REDIS_TEST_URL
 
 from .harness import running_stack
 
@@ -22,20 +21,6 @@ ZEN_PASSWORD = "zen-pw-S3cr3t-0a1b2c3d"
 JD_SECRET = "jd-sk-S3cr3t-4e5f6a7b"
 API_KEY = "cig-key-S3cr3t-8c9d0e1f"
 SECRETS = (ZEN_PASSWORD, JD_SECRET, API_KEY)
-
-
-@pytest.fixture
-async def redis_db() -> AsyncIterator[redis.Redis]:
-    client = redis.Redis.from_url(REDIS_TEST_URL)
-    try:
-        await client.ping()
-    except (OSError, redis.ConnectionError):
-        await client.aclose()
-        require_or_skip(False, f"no Redis at {REDIS_TEST_URL}")
-    await client.flushdb()
-    yield client
-    await client.flushdb()
-    await client.aclose()
 
 
 def with_secrets(settings: Settings) -> Settings:
