@@ -18,9 +18,11 @@ from providers.base import ImageCatalog
 from providers.errors import ProviderError
 
 from . import settings as settings_module
+from .api_keys import ApiKeys
 from .context import Context, build_context
-from .endpoint import ASSETS_PATH, GraphQLEndpoint
+from .endpoint import ASSETS_PATH, GraphQLEndpoint, negotiate
 from .metrics import Metrics
+from .response_cache import ResponseCache, ResponseCacheFront
 from .schema import build_schema
 from .services import Services, running
 from .settings import Settings
@@ -71,9 +73,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
             metrics.graphql_errors.labels(code).inc()
 
     assets = settings.graphiql_assets_dir
+    api_keys = ApiKeys(settings.api_keys)
+    # Entries never outlive the provider answers they were built from: no provider cache, no response cache.
+    response_cache = ResponseCache(
+        settings.response_cache, default_ttl=settings.cache_ttl, api_keys=api_keys, metrics=metrics
+    ) if settings.response_cache.enabled and settings.cache_ttl > 0 else None
     endpoint = GraphQLEndpoint(
-        schema, context_factory=context_for, api_keys=settings.api_keys, graphiql=settings.graphiql,
-        assets_available=assets is not None, on_errors=count_errors,
+        schema, context_factory=context_for, api_keys=api_keys, graphiql=settings.graphiql,
+        assets_available=assets is not None, on_errors=count_errors, response_cache=response_cache,
     )
 
     async def healthz(request: Request) -> Response:
@@ -106,7 +113,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
         async with running(settings, metrics) as services:
             state["services"] = services
             app.state.services = services
-            yield
+            if response_cache is None:
+                yield
+                return
+            used = services.settings
+            response_cache.open(used.response_cache.url or used.cache_url, (
+                schema.as_str(), services.limits, used.max_query_depth, used.max_aliases, used.zenlayer.zones,
+                used.jdcloud.regions, sorted((p.value, c.account_key) for p, c in services.catalogs.items()),
+            ))
+            try:
+                yield
+            finally:
+                await response_cache.close()
 
     routes: list[BaseRoute] = [
         Route("/graphql", endpoint),  # every method reaches the endpoint: it answers 405 in JSON
@@ -118,4 +136,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes.append(Mount(ASSETS_PATH.rstrip("/"), StaticFiles(directory=assets), name="graphiql-assets"))
     app = Starlette(routes=routes, lifespan=lifespan)
     app.add_middleware(_RequestMetrics, metrics=metrics)
+    if response_cache is not None:  # outermost: a hit skips routing and every middleware inside it
+        app.add_middleware(ResponseCacheFront, cache=response_cache, metrics=metrics, negotiate=negotiate)
     return app

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,6 +70,18 @@ class JdcloudSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ResponseCacheSettings:
+    """Whole answers of repeated query operations (graphql_api.response_cache)."""
+
+    enabled: bool = True
+    url: str | None = None  # memory:// or redis://...; None: the provider cache's CIG_CACHE_URL
+    max_bytes: int = 64 * 1024 * 1024  # memory backend: answers, keys and bookkeeping together
+    max_entries: int = 10_000  # memory backend: answers held
+    max_entry_bytes: int = 4 * 1024 * 1024  # a larger answer is served, never stored
+    honor_no_cache: bool = True  # a request's `Cache-Control: no-cache` skips the cache
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     zenlayer: ZenlayerSettings = field(default_factory=ZenlayerSettings)
     jdcloud: JdcloudSettings = field(default_factory=JdcloudSettings)
@@ -89,6 +101,7 @@ class Settings:
     graphiql_assets_dir: Path | None = None  # serve GraphiQL's JS/CSS locally (no CDN) from this directory
     log_level: str = "INFO"
     demo: bool = False  # forced demo mode; also on when no provider has credentials
+    response_cache: ResponseCacheSettings = field(default_factory=ResponseCacheSettings)
 
     @property
     def demo_mode(self) -> bool:
@@ -140,6 +153,30 @@ def _merged(env: Mapping[str, str]) -> dict[str, Any]:
     return values
 
 
+def _url(name: str, value: str) -> str:
+    if not value.startswith(("memory://", "redis://")):
+        raise SettingsError(f"{name} must start with memory:// or redis://, got {value.split('@')[-1]!r}")
+    return value
+
+
+def _response_cache(opt: Callable[[str], Any]) -> ResponseCacheSettings:
+    default = ResponseCacheSettings()
+    url = opt("CIG_RESPONSE_CACHE_URL")
+    return ResponseCacheSettings(
+        enabled=_bool("CIG_RESPONSE_CACHE", opt("CIG_RESPONSE_CACHE") if opt("CIG_RESPONSE_CACHE") is not None
+                      else True),
+        url=_url("CIG_RESPONSE_CACHE_URL", str(url)) if url is not None else None,
+        max_bytes=_number("CIG_RESPONSE_CACHE_MAX_BYTES", opt("CIG_RESPONSE_CACHE_MAX_BYTES") or default.max_bytes,
+                          int, 1024),
+        max_entries=_number("CIG_RESPONSE_CACHE_MAX_ENTRIES",
+                            opt("CIG_RESPONSE_CACHE_MAX_ENTRIES") or default.max_entries, int, 1),
+        max_entry_bytes=_number("CIG_RESPONSE_CACHE_MAX_ENTRY_BYTES",
+                                opt("CIG_RESPONSE_CACHE_MAX_ENTRY_BYTES") or default.max_entry_bytes, int, 1),
+        honor_no_cache=_bool("CIG_RESPONSE_CACHE_HONOR_NO_CACHE", opt("CIG_RESPONSE_CACHE_HONOR_NO_CACHE")
+                             if opt("CIG_RESPONSE_CACHE_HONOR_NO_CACHE") is not None else True),
+    )
+
+
 def load(env: Mapping[str, str] | None = None) -> Settings:
     """Read and validate settings. Raises SettingsError naming the offending variable."""
     v = _merged(os.environ if env is None else env)
@@ -183,9 +220,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
     for name, url in (("JDCLOUD_VM_ENDPOINT", jdcloud.vm_endpoint), ("JDCLOUD_DISK_ENDPOINT", jdcloud.disk_endpoint)):
         if not url.startswith(("http://", "https://")):
             raise SettingsError(f"{name} must be an http(s) URL, got {url!r}")
-    cache_url = str(opt("CIG_CACHE_URL") or "memory://")
-    if not cache_url.startswith(("memory://", "redis://")):
-        raise SettingsError(f"CIG_CACHE_URL must start with memory:// or redis://, got {cache_url.split('@')[-1]!r}")
+    cache_url = _url("CIG_CACHE_URL", str(opt("CIG_CACHE_URL") or "memory://"))
     assets = opt("CIG_GRAPHIQL_ASSETS_DIR")
     return Settings(
         zenlayer=zenlayer,
@@ -208,4 +243,5 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         graphiql_assets_dir=Path(assets) if assets else None,
         log_level=str(opt("CIG_LOG_LEVEL") or "INFO").upper(),
         demo=_bool("CIG_DEMO", opt("CIG_DEMO") or False),
+        response_cache=_response_cache(opt),
     )

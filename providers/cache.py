@@ -14,7 +14,9 @@ import asyncio
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextvars import ContextVar
 from typing import Any, Protocol, TypeVar
 
 from .base import ImageCatalog, ImagePage, ImageRecord, Location, ProviderName, VolumePage
@@ -24,6 +26,9 @@ log = logging.getLogger("providers.cache")
 T = TypeVar("T")
 
 KEY_VERSION = "v1"  # bump when the cached value's shape changes
+
+# (cache key, fresh until or None when unknown) for each answer served in the current operation.
+freshness: ContextVar[Callable[[str, float | None], None] | None] = ContextVar("freshness", default=None)
 
 
 class CacheBackend(Protocol):
@@ -90,11 +95,13 @@ class CachedCatalog:
             self._count("image", hit=isinstance(hit, ImageRecord))
             if isinstance(hit, ImageRecord):
                 found[image_id] = hit
+                self._served(key, hit, stored=True)
         missing = [image_id for image_id in keys if image_id not in found]
         if missing:
             for record in await self.inner.get_images(location, missing):
                 found[record.image_id] = record
                 if record.image_id in keys:
+                    self._served(keys[record.image_id], record, stored=False)
                     await self._set(keys[record.image_id], record)
         return [found[image_id] for image_id in keys if image_id in found]  # each id once, as the clients do
 
@@ -114,11 +121,14 @@ class CachedCatalog:
         hit = await self._get(key)
         if hit is not None:
             self._count(action, hit=True)
+            self._served(key, hit, stored=True)
             return hit  # type: ignore[no-any-return]
         self._count(action, hit=False)
         while (pending := self._in_flight.get(key)) is not None:
             try:
-                return await asyncio.shield(pending)
+                shared: T = await asyncio.shield(pending)
+                self._served(key, shared, stored=False)
+                return shared
             except asyncio.CancelledError:
                 task = asyncio.current_task()
                 if not pending.cancelled() or (task is not None and task.cancelling()):
@@ -137,10 +147,21 @@ class CachedCatalog:
             raise
         else:
             future.set_result(value)
+            self._served(key, value, stored=False)
             await self._set(key, value)
             return value
         finally:
             del self._in_flight[key]
+
+    def _served(self, key: str, value: Any, *, stored: bool) -> None:
+        observe = freshness.get()
+        if observe is None:
+            return
+        fetched_at = getattr(value, "fetched_at", None)
+        if isinstance(fetched_at, float):
+            observe(key, fetched_at + self.ttl)
+        else:
+            observe(key, None if stored else time.time() + self.ttl)
 
     def _count(self, action: str, *, hit: bool) -> None:
         if self.on_lookup is not None:
