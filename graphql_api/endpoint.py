@@ -230,7 +230,7 @@ class GraphQLEndpoint(GraphQL[RequestScope, None]):
     ) -> Response:
         pending: Pending | None = request.scope.get(PENDING)
         cache = self.response_cache
-        observing = freshness.set(pending.observe(cache.freshness)) if pending and cache else None
+        observing = freshness.set(pending.observe) if pending and cache else None
         try:
             response: Response = await super().run(request, context, root_value)
         except _CachedAnswer as hit:

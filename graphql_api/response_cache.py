@@ -41,31 +41,7 @@ GRAPHQL_PATH = "/graphql"
 MIN_LIFETIME_SECONDS = 1.0  # an answer fresh for less is served, not stored
 TIME_DEPENDENT_FIELDS = frozenset({"oldestDataAgeSeconds"})
 DOCUMENT_ANALYSES = 256  # documents whose cacheability is remembered (by digest)
-FRESHNESS_MEMO_SIZE = 20_000  # provider answers whose freshness this process remembers
 MEDIA_CACHE_SIZE = 64  # distinct Accept headers whose negotiation is remembered
-
-
-class Freshness:
-    """Until when the provider answers this process served stay fresh, by provider cache key.
-
-    The provider cache knows it for pages (they carry `fetched_at`) and for answers it just fetched; for
-    a stored zone list or record it reports None, answered here from what this process saw when it
-    was fetched, and otherwise taken as expiring now (so an answer built on it is not stored).
-    """
-
-    def __init__(self, size: int = FRESHNESS_MEMO_SIZE) -> None:
-        self.size = size
-        self._until: OrderedDict[int, float] = OrderedDict()
-
-    def resolve(self, key: str, fresh_until: float | None) -> float:
-        slot = hash(key)
-        if fresh_until is None:
-            return self._until.get(slot, time.time())
-        self._until[slot] = fresh_until
-        self._until.move_to_end(slot)
-        while len(self._until) > self.size:
-            self._until.popitem(last=False)
-        return fresh_until
 
 
 @dataclass(slots=True)
@@ -79,13 +55,10 @@ class Pending:
     if_none_match: bytes | None
     canonical: bytes | None = None  # set once the endpoint has parsed the request
     document: tuple[str, str | None] | None = None  # (query, operationName)
-    fresh_until: float = math.inf
+    fresh_until: float = math.inf  # the earliest time a provider answer it used stops being fresh
 
-    def observe(self, freshness: Freshness) -> Callable[[str, float | None], None]:
-        def seen(key: str, until: float | None) -> None:
-            self.fresh_until = min(self.fresh_until, freshness.resolve(key, until))
-
-        return seen
+    def observe(self, until: float) -> None:
+        self.fresh_until = min(self.fresh_until, until)
 
 
 def etag_matches(if_none_match: bytes | None, etag: bytes) -> bool:
@@ -132,7 +105,6 @@ class ResponseCache:
     api_keys: ApiKeys
     metrics: Metrics
     store: Store | None = None
-    freshness: Freshness = field(default_factory=Freshness)
     _fingerprint: bytes = b""
     _analyses: OrderedDict[bytes, str | None] = field(default_factory=OrderedDict)
 

@@ -6,6 +6,12 @@ aiocache, with the time the provider answered (`ImagePage.fetched_at`), so an an
 cache states its age. Errors are never cached. Concurrent misses for one key share a single upstream
 call ("single flight"). A failing cache backend (Redis down) is logged and bypassed: the cache makes
 answers faster, never fails them.
+
+Layers that keep what they built from these answers (the response cache) set `freshness` for one
+operation: every answer served within it is then reported with the time it stops being fresh (epoch
+seconds): `fetched_at + ttl` for pages; for answers without a timestamp (zone lists, records by id) the
+fetch time plus `ttl`, kept beside the entry (`<key>:fresh-until`, written only while an operation
+observes) so that every replica can tell. A stored answer whose time is unknown counts as expiring now.
 """
 
 from __future__ import annotations
@@ -27,8 +33,10 @@ T = TypeVar("T")
 
 KEY_VERSION = "v1"  # bump when the cached value's shape changes
 
-# (cache key, fresh until or None when unknown) for each answer served in the current operation.
-freshness: ContextVar[Callable[[str, float | None], None] | None] = ContextVar("freshness", default=None)
+FRESH_UNTIL = ":fresh-until"  # suffix of the key holding when an untimestamped answer stops being fresh
+
+# Called with the time (epoch seconds) each answer served in the current operation stops being fresh.
+freshness: ContextVar[Callable[[float], None] | None] = ContextVar("freshness", default=None)
 
 
 class CacheBackend(Protocol):
@@ -95,13 +103,13 @@ class CachedCatalog:
             self._count("image", hit=isinstance(hit, ImageRecord))
             if isinstance(hit, ImageRecord):
                 found[image_id] = hit
-                self._served(key, hit, stored=True)
+                await self._served(key, hit, stored=True)
         missing = [image_id for image_id in keys if image_id not in found]
         if missing:
             for record in await self.inner.get_images(location, missing):
                 found[record.image_id] = record
                 if record.image_id in keys:
-                    self._served(keys[record.image_id], record, stored=False)
+                    await self._served(keys[record.image_id], record, stored=False)
                     await self._set(keys[record.image_id], record)
         return [found[image_id] for image_id in keys if image_id in found]  # each id once, as the clients do
 
@@ -121,13 +129,13 @@ class CachedCatalog:
         hit = await self._get(key)
         if hit is not None:
             self._count(action, hit=True)
-            self._served(key, hit, stored=True)
+            await self._served(key, hit, stored=True)
             return hit  # type: ignore[no-any-return]
         self._count(action, hit=False)
         while (pending := self._in_flight.get(key)) is not None:
             try:
                 shared: T = await asyncio.shield(pending)
-                self._served(key, shared, stored=False)
+                await self._served(key, shared, stored=False)
                 return shared
             except asyncio.CancelledError:
                 task = asyncio.current_task()
@@ -147,21 +155,26 @@ class CachedCatalog:
             raise
         else:
             future.set_result(value)
-            self._served(key, value, stored=False)
+            await self._served(key, value, stored=False)
             await self._set(key, value)
             return value
         finally:
             del self._in_flight[key]
 
-    def _served(self, key: str, value: Any, *, stored: bool) -> None:
+    async def _served(self, key: str, value: Any, *, stored: bool) -> None:
         observe = freshness.get()
         if observe is None:
             return
         fetched_at = getattr(value, "fetched_at", None)
         if isinstance(fetched_at, float):
-            observe(key, fetched_at + self.ttl)
+            observe(fetched_at + self.ttl)
+        elif stored:
+            until = await self._get(key + FRESH_UNTIL)
+            observe(until if isinstance(until, float) else time.time())
         else:
-            observe(key, None if stored else time.time() + self.ttl)
+            until = time.time() + self.ttl
+            observe(until)
+            await self._set(key + FRESH_UNTIL, until)
 
     def _count(self, action: str, *, hit: bool) -> None:
         if self.on_lookup is not None:

@@ -6,24 +6,24 @@ import asyncio
 import dataclasses
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
-import aiohttp
 import orjson
 import pytest
 import redis.asyncio as redis
 from multidict import CIMultiDict
 
 from graphql_api.app import create_app
-from graphql_api.response_cache import PENDING
 from graphql_api.response_store import REDIS_PREFIX, MemoryStore
-from graphql_api.schema import Schema
 from graphql_api.settings import ResponseCacheSettings, Secret, Settings
-from tests.support import REDIS_TEST_URL, require_or_skip
+from tests.support import REDIS_TEST_URL
 
 from . import harness
 from .harness import Stack, running_stack
+from .test_shared_cache import redis_db
+
+__all__ = ["redis_db"]  # the fixture, used here by name
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 PICKER = """
@@ -35,20 +35,6 @@ query Picker($first: Int, $filter: ImageFilter) {
 }
 """
 ZONE = {"locations": ["asia-east-1a"]}
-
-
-@pytest.fixture
-def executions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every document Strawberry parses, validates and executes (Schema.execute does all three)."""
-    seen: list[str] = []
-    original = Schema.execute
-
-    async def spy(self: Schema, query: str | None, *args: Any, **kwargs: Any) -> Any:
-        seen.append(query or "")
-        return await original(self, query, *args, **kwargs)
-
-    monkeypatch.setattr(Schema, "execute", spy)
-    return seen
 
 
 @pytest.fixture
@@ -275,20 +261,6 @@ def _store(app: Any) -> Any:
     while not hasattr(front, "cache"):
         front = front.app
     return front.cache.store
-
-
-@pytest.fixture
-async def redis_db() -> AsyncIterator[redis.Redis]:
-    client = redis.Redis.from_url(REDIS_TEST_URL)
-    try:
-        await asyncio.wait_for(client.ping(), 2)
-    except (OSError, redis.ConnectionError, TimeoutError):
-        await client.aclose()
-        require_or_skip(False, f"no Redis at {REDIS_TEST_URL}")
-    await client.flushdb()
-    yield client
-    await client.flushdb()
-    await client.aclose()
 
 
 @pytest.mark.redis
