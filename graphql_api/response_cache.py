@@ -106,6 +106,7 @@ class ResponseCache:
     metrics: Metrics
     store: Store | None = None
     _fingerprint: bytes = b""
+    _raw_base: hashlib.blake2b = field(default_factory=hashlib.blake2b)
     _analyses: OrderedDict[bytes, str | None] = field(default_factory=OrderedDict)
 
     def __post_init__(self) -> None:
@@ -124,6 +125,7 @@ class ResponseCache:
         else:
             self.store = MemoryStore(self.metrics, max_bytes=s.max_bytes, max_entries=s.max_entries)
         self._fingerprint = fingerprint(deployment)
+        self._raw_base = hashlib.blake2b(self._fingerprint, digest_size=20)
 
     async def close(self) -> None:
         store, self.store = self.store, None
@@ -131,7 +133,7 @@ class ResponseCache:
             await store.close()
 
     def raw_key(self, method: str, media: str, client: str, payload: bytes) -> bytes:
-        digest = hashlib.blake2b(self._fingerprint, digest_size=20)
+        digest = self._raw_base.copy()  # the fingerprint, hashed once
         digest.update(f"{method}\x00{media}\x00{client}\x00".encode())
         digest.update(payload)
         return digest.digest()
