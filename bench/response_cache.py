@@ -91,7 +91,7 @@ def wait_up(url: str, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"server exited with {process.returncode}")
+            raise SystemExit(f"{process.args} exited with {process.returncode}")
         try:
             with urllib.request.urlopen(url + "/healthz", timeout=1):
                 return
@@ -181,7 +181,7 @@ def main() -> int:
             script.write_text(WRK_SCRIPT.format(body=json.dumps(BODY)))
             plain = subprocess.Popen([sys.executable, __file__, "--plain", str(body_file), media, str(plain_port)],
                                      env=env)
-            wait_for_port(plain_port, plain)
+            wait_up(plain_url, plain)  # it answers every path, /healthz included
             assert post(plain_url) == (answer, media)
             rates: dict[str, list[float]] = {"service": [], "plain": []}
             for _ in range(args.rounds):  # alternated, so both see the same machine load
@@ -217,19 +217,6 @@ def run_on_fastest_loop(work: Any) -> float:
         return asyncio.run(work)  # type: ignore[no-any-return]
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         return runner.run(work)  # type: ignore[no-any-return]
-
-
-def wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"plain app exited with {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("plain app did not start within 30 s")
 
 
 if __name__ == "__main__":

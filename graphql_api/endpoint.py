@@ -230,7 +230,8 @@ class GraphQLEndpoint(GraphQL[RequestScope, None]):
     ) -> Response:
         pending: Pending | None = request.scope.get(PENDING)
         cache = self.response_cache
-        observing = freshness.set(pending.observe) if pending and cache else None
+        # Every request observes, so the provider answers it fetches are stamped for later lookups too.
+        observing = freshness.set(pending.observe if pending else _unobserved) if cache else None
         try:
             response: Response = await super().run(request, context, root_value)
         except _CachedAnswer as hit:
@@ -271,6 +272,10 @@ class GraphQLEndpoint(GraphQL[RequestScope, None]):
         if self.assets_available:
             html = UNPKG_ASSET.sub(lambda m: f"{ASSETS_PATH}{m.group(1)}/", html)
         return HTMLResponse(html)
+
+
+def _unobserved(until: float) -> None:
+    """The freshness observer of a request whose answer will not be stored (e.g. `Cache-Control: no-cache`)."""
 
 
 def _is_request_error(error: GraphQLError) -> bool:
