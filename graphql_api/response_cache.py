@@ -1,8 +1,9 @@
 """The response cache: whole answers of repeated query operations, served before anything is parsed.
 
-1. `ResponseCacheFront`, the outermost ASGI layer, digests the raw request (method, media type, client
-   scope, body or query string) and looks it up among the store's aliases. A hit is sent as stored:
-   no routing, no middleware, no JSON or GraphQL parsing, no validation, no execution, no provider.
+1. `ResponseCacheFront`, the outermost middleware (only Starlette's error guard wraps it), digests the
+   raw request (method, media type, client scope, body or query string) and looks it up among the
+   store's aliases. A hit is sent as stored: no routing, no other middleware, no JSON or GraphQL
+   parsing, no validation, no execution, no provider.
 2. Otherwise the endpoint parses the request as usual and looks up the canonical key: document,
    `operationName`, variables and extensions as canonical JSON (so JSON key order and whitespace do
    not matter), media type, client scope and the deployment's fingerprint (schema, limits, provider
