@@ -256,8 +256,9 @@ class ResponseCacheFront:
             cache.bypasses.inc()
             await self.app(scope, receive, send)
             return
+        first: Message | None = None
         if method == "POST":
-            payload, receive = await _read_body(receive)
+            payload, first = await _read_body(receive)
         raw = cache.raw_key(method, media, client, payload)
         canonical = store.aliases.get(raw)
         entry = await store.get(canonical) if canonical is not None else None
@@ -265,7 +266,7 @@ class ResponseCacheFront:
             if canonical is not None:
                 store.aliases.drop(raw)
             scope[PENDING] = Pending(raw, media, client, method, if_none_match)
-            await self.app(scope, receive, send)
+            await self.app(scope, receive if first is None else _replaying(first, receive), send)
             return
         cache.hits.inc()
         if method == "POST":
@@ -300,19 +301,22 @@ def _no_cache(cache_control: bytes) -> bool:
     return b"no-cache" in directives or b"no-store" in directives
 
 
-async def _read_body(receive: Receive) -> tuple[bytes, Receive]:
-    """The whole request body, and a `receive` that hands it to the app again."""
-    chunks: list[bytes] = []
+async def _read_body(receive: Receive) -> tuple[bytes, Message]:
+    """The whole request body, and the one message that hands it to the app again."""
     message = await receive()
-    while message["type"] == "http.request":
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
+    if message["type"] != "http.request" or not message.get("more_body", False):
+        return message.get("body", b""), message
+    chunks = [message.get("body", b"")]
+    while message["type"] == "http.request" and message.get("more_body", False):
         message = await receive()
+        chunks.append(message.get("body", b""))
     body = b"".join(chunks)
-    first: Message = (
-        {"type": "http.request", "body": body, "more_body": False} if message["type"] == "http.request" else message
-    )
+    if message["type"] != "http.request":
+        return body, message  # the client went away: the app sees that
+    return body, {"type": "http.request", "body": body, "more_body": False}
+
+
+def _replaying(first: Message, receive: Receive) -> Receive:
     replayed = False
 
     async def replay() -> Message:
@@ -322,4 +326,4 @@ async def _read_body(receive: Receive) -> tuple[bytes, Receive]:
         replayed = True
         return first
 
-    return body, replay
+    return replay

@@ -6,7 +6,7 @@ import asyncio
 import dataclasses
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import orjson
@@ -306,3 +306,22 @@ async def test_a_huge_document_is_keyed_by_its_digest(redis_db: redis.Redis, exe
         assert first[0] == 200 and (await post(stack, {"query": huge}))[2] == first[2] and len(executions) == 1
         keys = await redis_db.keys(REDIS_PREFIX + "*")
         assert [len(key) for key in keys] == [len(REDIS_PREFIX) + 40]
+
+
+async def test_a_body_sent_in_chunks_is_read_whole_and_replayed(executions: list[str]) -> None:
+    body = orjson.dumps({"query": PICKER, "variables": {"first": 3}})
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for start in range(0, len(body), 64):
+            yield body[start:start + 64]
+            await asyncio.sleep(0.001)
+
+    async with running_stack() as stack:
+        answers = []
+        for _ in range(2):
+            async with stack.session.post(stack.url + "/graphql", data=chunks(),
+                                          headers={"Content-Type": "application/json"}) as response:
+                assert response.status == 200
+                answers.append(await response.read())
+        assert answers[0] == answers[1] == (await post(stack, body, Accept="application/json"))[2]
+        assert b'"errors"' not in answers[0] and len(executions) == 1
