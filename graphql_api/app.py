@@ -136,6 +136,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes.append(Mount(ASSETS_PATH.rstrip("/"), StaticFiles(directory=assets), name="graphiql-assets"))
     app = Starlette(routes=routes, lifespan=lifespan)
     app.add_middleware(_RequestMetrics, metrics=metrics)
-    if response_cache is not None:  # outermost: a hit skips routing and every middleware inside it
+    # A hit skips routing and every middleware added before this line; one that must shape every answer
+    # (CORS headers, request ids) is added after it, so it wraps the front too.
+    if response_cache is not None:
         app.add_middleware(ResponseCacheFront, cache=response_cache, metrics=metrics, negotiate=negotiate)
     return app
