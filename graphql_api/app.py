@@ -117,9 +117,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 yield
                 return
             used = services.settings
-            response_cache.open(used.response_cache.url or used.cache_url, (
-                schema.as_str(), services.limits, used.max_query_depth, used.max_aliases, used.zenlayer.zones,
-                used.jdcloud.regions, sorted((p.value, c.account_key) for p, c in services.catalogs.items()),
+            response_cache.open(used.response_cache.url or used.cache_url, (  # what changes the answers
+                schema.as_str(), services.limits, used.max_query_depth, used.max_aliases,
+                sorted((p.value, repr(section)) for p, section in used.providers.items()),  # secrets masked
+                sorted((p.value, c.account_key) for p, c in services.catalogs.items()),
             ))
             try:
                 yield

@@ -9,6 +9,8 @@ import os
 import sys
 from pathlib import Path
 
+from providers.registry import PROVIDERS
+
 from . import settings as settings_module
 from .settings import Settings, SettingsError
 
@@ -54,8 +56,8 @@ def serve(args: argparse.Namespace) -> int:
     _configure_logging(settings.log_level)
     if settings.demo_mode:
         reason = "--demo given" if args.demo else "no provider credentials configured"
-        log.info("demo mode (%s): serving built-in emulators of Zenlayer ZEC and JD Cloud on loopback, "
-                 "signed with the documented demo credentials", reason)
+        log.info("demo mode (%s): serving built-in emulators of %s on loopback, signed with the documented "
+                 "demo credentials", reason, ", ".join(spec.title for spec in PROVIDERS))
     log.info("GraphiQL: http://%s:%d/graphql", args.host, args.port)
     loop, http = http_stack()
     log.info("HTTP stack: uvicorn, event loop %s, HTTP parser %s", loop, http)
@@ -69,31 +71,8 @@ def serve(args: argparse.Namespace) -> int:
 def emulate(args: argparse.Namespace) -> int:
     settings = _settings()
     _configure_logging(settings.log_level)
-    if args.provider == "zenlayer":
-        from providers.zenlayer import emulator as zen_emulator
-        from providers.zenlayer.signing import DEMO_CREDENTIALS as ZEN_DEMO
-        from providers.zenlayer.signing import ZenlayerCredentials
-
-        z = settings.zenlayer
-        credentials = (
-            ZenlayerCredentials(z.access_key_id, z.access_key_password.value)
-            if z.access_key_id and z.access_key_password else ZEN_DEMO
-        )
-        log.info("Zenlayer ZEC emulator on http://%s:%d/api/v2/zec (access key id %s)",
-                 args.host, args.port, credentials.access_key_id)
-        zen_emulator.run(args.host, args.port, credentials)
-    else:
-        from providers.jdcloud import emulator as jd_emulator
-        from providers.jdcloud.signing import DEMO_CREDENTIALS as JD_DEMO
-        from providers.jdcloud.signing import JdcloudCredentials
-
-        j = settings.jdcloud
-        jd_credentials = (
-            JdcloudCredentials(j.access_key, j.secret_key.value) if j.access_key and j.secret_key else JD_DEMO
-        )
-        log.info("JD Cloud vm+disk emulator on http://%s:%d/v1 (access key %s)",
-                 args.host, args.port, jd_credentials.access_key)
-        jd_emulator.run(args.host, args.port, jd_credentials)
+    spec = PROVIDERS.get(args.provider)
+    spec.run_emulator(args.host, args.port, settings.section(spec.name))
     return 0
 
 
@@ -178,7 +157,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--demo", action="store_true", help="use the built-in emulators even if credentials are set")
     s.set_defaults(func=serve)
     e = sub.add_parser("emulate", help="run one provider emulator standalone")
-    e.add_argument("provider", choices=["zenlayer", "jdcloud"])
+    e.add_argument("provider", choices=[name.value for name in PROVIDERS.names])
     e.add_argument("--host", default="127.0.0.1")
     e.add_argument("--port", type=int, default=0, help="0 picks a free port")
     e.set_defaults(func=emulate)

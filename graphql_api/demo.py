@@ -1,7 +1,8 @@
-"""Demo mode: both provider emulators embedded in the service process, on loopback, free ports.
+"""Demo mode: every registered provider's emulator embedded in the service process, on loopback, free
+ports, each serving its package's demo catalog.
 
 The service then talks to them exactly as it would to the real APIs: over HTTP, signed with the
-documented demo credentials.
+documented demo credentials (each spec's `emulated_settings`).
 """
 
 from __future__ import annotations
@@ -9,39 +10,24 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, replace
-from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from providers.catalog.jdcloud import default_catalog as jdcloud_catalog
-from providers.jdcloud.emulator import create_app as jdcloud_emulator
-from providers.jdcloud.signing import DEMO_CREDENTIALS as JD_DEMO
-from providers.zenlayer.emulator import create_app as zenlayer_emulator
-from providers.zenlayer.signing import DEMO_CREDENTIALS as ZEN_DEMO
+from providers.registry import PROVIDERS
 
-from .settings import JdcloudSettings, Secret, Settings, ZenlayerSettings
+from .settings import Settings
 
 
 @dataclass(frozen=True)
 class Embedded:
-    urls: dict[str, str]
-    jd_regions: tuple[str, ...]
+    urls: dict[str, str]  # provider value -> emulator base URL
 
     def settings(self, settings: Settings) -> Settings:
-        """`settings` with both providers pointed at the emulators, with the demo credentials."""
-        zen = urlsplit(self.urls["zenlayer"])
-        return replace(
-            settings,
-            zenlayer=ZenlayerSettings(
-                access_key_id=ZEN_DEMO.access_key_id, access_key_password=Secret(ZEN_DEMO.access_key_password),
-                domain=zen.netloc, scheme=zen.scheme, rate_limit=settings.zenlayer.rate_limit,
-            ),
-            jdcloud=JdcloudSettings(
-                access_key=JD_DEMO.access_key, secret_key=Secret(JD_DEMO.secret_key),
-                vm_endpoint=self.urls["jdcloud"], disk_endpoint=self.urls["jdcloud"], regions=self.jd_regions,
-                rate_limit=settings.jdcloud.rate_limit,
-            ),
-        )
+        """`settings` with every provider pointed at its emulator, with the demo credentials."""
+        return replace(settings, providers={
+            spec.name: spec.emulated_settings(settings.section(spec.name), self.urls[spec.name.value])
+            for spec in PROVIDERS
+        })
 
 
 async def _start(stack: AsyncExitStack, app: web.Application, host: str) -> str:
@@ -57,8 +43,4 @@ async def _start(stack: AsyncExitStack, app: web.Application, host: str) -> str:
 @asynccontextmanager
 async def emulators(host: str = "127.0.0.1") -> AsyncIterator[Embedded]:
     async with AsyncExitStack() as stack:
-        urls = {
-            "zenlayer": await _start(stack, zenlayer_emulator(), host),
-            "jdcloud": await _start(stack, jdcloud_emulator(), host),
-        }
-        yield Embedded(urls=urls, jd_regions=tuple(sorted(jdcloud_catalog().regions)))
+        yield Embedded(urls={spec.name.value: await _start(stack, spec.create_emulator(), host) for spec in PROVIDERS})

@@ -15,11 +15,8 @@ from aiocache.serializers import PickleSerializer
 
 from providers.base import ImageCatalog, ProviderName
 from providers.cache import CachedCatalog
-from providers.http import CallPolicy, RateLimiter, Transport
-from providers.jdcloud.client import JdcloudClient
-from providers.jdcloud.signing import JdcloudCredentials
-from providers.zenlayer.client import ZenlayerClient
-from providers.zenlayer.signing import ZenlayerCredentials, ZenlayerToken
+from providers.http import CallPolicy, Transport
+from providers.registry import PROVIDERS
 from resolvers.loaders import Limits
 
 from . import demo
@@ -39,13 +36,6 @@ class Services:
     demo_urls: dict[str, str] = field(default_factory=dict)
 
 
-def limits_from(settings: Settings) -> Limits:
-    return Limits(
-        default_page_size=settings.default_page_size, max_page_size=settings.max_page_size,
-        max_scan_items=settings.max_scan_items, max_node_ids=settings.max_node_ids,
-    )
-
-
 def _cache(settings: Settings) -> Cache:
     cache = Cache.from_url(settings.cache_url)
     if not settings.cache_url.startswith("memory://"):
@@ -63,10 +53,6 @@ async def _close_cache(cache: Any) -> None:
         await client.aclose()
     else:
         await cache.close()
-
-
-def _limiter(rate: float | None) -> RateLimiter | None:
-    return RateLimiter(rate, burst=max(1, int(rate))) if rate else None
 
 
 @asynccontextmanager
@@ -89,26 +75,10 @@ async def running(settings: Settings, metrics: Metrics | None = None) -> AsyncIt
             ),
             observe=metrics.observe_upstream,
         )
-        clients: list[ImageCatalog] = []
-        z = settings.zenlayer
-        if z.configured:
-            zen_credentials: ZenlayerCredentials | ZenlayerToken = (
-                ZenlayerToken(z.access_token.value) if z.access_token
-                else ZenlayerCredentials(
-                    z.access_key_id or "", z.access_key_password.value if z.access_key_password else ""
-                )
-            )
-            clients.append(ZenlayerClient(
-                transport, zen_credentials, z.base_url, zones=z.zones, limiter=_limiter(z.rate_limit)
-            ))
-        j = settings.jdcloud
-        if j.configured:
-            clients.append(JdcloudClient(
-                transport, JdcloudCredentials(j.access_key or "", j.secret_key.value if j.secret_key else ""),
-                vm_endpoint=j.vm_endpoint, disk_endpoint=j.disk_endpoint, regions=j.regions,
-                limiter=_limiter(j.rate_limit),
-            ))
-        catalogs: dict[ProviderName, ImageCatalog] = {c.provider: c for c in clients}
+        catalogs: dict[ProviderName, ImageCatalog] = {
+            spec.name: spec.create_client(transport, settings.section(spec.name))
+            for spec in PROVIDERS if settings.section(spec.name).configured
+        }
         if settings.cache_ttl > 0:
             cache = _cache(settings)
             stack.push_async_callback(_close_cache, cache)
@@ -116,4 +86,4 @@ async def running(settings: Settings, metrics: Metrics | None = None) -> AsyncIt
                 p: CachedCatalog(c, cache, ttl=settings.cache_ttl, on_lookup=metrics.observe_cache)
                 for p, c in catalogs.items()
             }
-        yield Services(settings, catalogs, limits_from(settings), metrics, bool(demo_urls), demo_urls)
+        yield Services(settings, catalogs, settings.limits, metrics, bool(demo_urls), demo_urls)

@@ -14,9 +14,20 @@ from datetime import datetime
 from typing import Any, Protocol
 
 
-class ProviderName(enum.Enum):
-    ZENLAYER = "zenlayer"
-    JDCLOUD = "jdcloud"
+@dataclass(frozen=True, slots=True, order=True)
+class ProviderName:
+    """A provider's identity: its lower-case `value` (in global ids, cache keys, settings) and its upper-case
+    `name` (the GraphQL enum member, error extensions). Each provider package defines its own; which ones
+    exist is `providers.registry` (an unknown one is an error there, never a fallback to another)."""
+
+    value: str
+
+    @property
+    def name(self) -> str:
+        return self.value.upper()
+
+    def __str__(self) -> str:
+        return self.value
 
 
 class OsType(enum.Enum):
@@ -53,7 +64,7 @@ class Tag:
 
 @dataclass(frozen=True, slots=True)
 class Disk:
-    """A disk as an image describes it (system or data disk), or a disk volume of a location."""
+    """A disk as an image describes it: its system disk or one of its data disks (volumes are `VolumeRecord`)."""
 
     category: str | None = None
     device_name: str | None = None

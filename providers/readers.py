@@ -26,7 +26,16 @@ def integer(value: Any) -> int | None:
 
 
 def text(value: Any) -> str | None:
+    """A string as sent, empty included (Zenlayer's fields)."""
     return value if isinstance(value, str) else None
+
+
+def label(value: Any) -> str | None:
+    """A non-empty string; a number becomes its text (JD Cloud osVersion 8.2). An empty string means "not set"
+    (JD Cloud sends `""` for absent values)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value if isinstance(value, str) and value else None
 
 
 def boolean(value: Any) -> bool | None:

@@ -1,8 +1,9 @@
-"""A Relay connection over provider listings: sources -> counts -> window -> provider pages -> edges.
+"""A Relay connection of any listing kind: query -> sources -> counts -> window -> provider pages -> edges.
 
-Shared by `images` and `volumes`. A *listing* is one provider listing (a zone, a region, a region's
-image source), read in pages of the provider's largest size so a page number always means the same
-items and no page is fetched twice (pages come from a per-request loader).
+`list_connection(scope, kind, query, ...)` serves `images`, `volumes` and any kind registered in
+`resolvers.kinds`. A *listing* is one provider listing (a zone, a region, a region's image source),
+read in pages of the provider's largest size so a page number always means the same items and no page
+is fetched twice (pages come from the kind's per-request loader).
 
 1. Every listing is counted concurrently: page 1 gives its total (and its first items); a listing with
    a residual predicate is read whole and filtered here, within `Limits.max_scan_items`.
@@ -17,17 +18,21 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from providers.base import Location, ProviderName
 from providers.errors import ProviderError
+from providers.query import ImageQuery, Source, VolumeQuery
 
 from . import errors
-from .loaders import RequestScope
+from .filters import known_locations, selected_providers
+from .kinds import ListingKind
+from .loaders import PageKey, RequestScope
 from .pagination import PageArgs, PaginationError, decode_cursor, encode_cursor, locate, pages_needed
 
 R = TypeVar("R")
 R_co = TypeVar("R_co", covariant=True)
+Q = TypeVar("Q", ImageQuery, VolumeQuery)
 
 
 class Page(Protocol[R_co]):
@@ -121,6 +126,38 @@ async def locations_by_provider(
         else:
             found[provider] = result
     return found
+
+
+def listing_of(scope: RequestScope, kind: ListingKind[R, Any], source: Source) -> Listing[R]:
+    """A source read through the kind's page loader, in pages of its provider's largest size."""
+    size = scope.catalogs[source.provider].page_size_max
+    loader = scope.pages(kind)
+
+    async def fetch(number: int) -> Page[R]:
+        return await loader.load(PageKey.of(source.provider, source.location, source.params, number, size))  # type: ignore[no-any-return]
+
+    return Listing(source.provider, source.location, source.label, size, fetch,
+                   source.matches if source.residual else None)  # type: ignore[arg-type]
+
+
+async def list_connection(
+    scope: RequestScope,
+    kind: ListingKind[R, Q],
+    query: Q,
+    *,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    path: Sequence[str | int],
+) -> ConnectionPage[R]:
+    """One page of a kind's connection for a validated query; partial failures are reported on `scope`."""
+    digest = query.digest()
+    args = page_args(scope, digest, first=first, after=after, last=last, before=before)
+    providers = selected_providers(query, scope.catalogs)
+    locations = await locations_by_provider(scope, providers, path)
+    sources = kind.plan(known_locations(query, locations, providers), locations)
+    return await connection(scope, [listing_of(scope, kind, s) for s in sources], args, digest, path)
 
 
 async def connection(

@@ -1,10 +1,11 @@
 """Per-request loaders: each distinct upstream request is made at most once per GraphQL operation.
 
-    RequestScope.pages          PageKey -> ImagePage          one image page (dedupes aliases, fields)
-    RequestScope.volume_pages   PageKey -> VolumePage         one disk volume page
-    RequestScope.images         ResourceKey -> ImageRecord?   batched: one call per provider and location
-    RequestScope.volumes        ResourceKey -> VolumeRecord?  batched likewise
-    RequestScope.locations      ProviderName -> [Location]    zones / regions
+    RequestScope.pages(kind)    PageKey -> page of `kind`     one provider page (dedupes aliases, fields)
+    RequestScope.by_key(kind)   ResourceKey -> record?        batched: one call per provider and location
+    RequestScope.locations      ProviderName -> [Location]    the provider's locations (zones, regions)
+
+`kind` is a listing kind (`resolvers.kinds`: images, volumes): it says how to read its pages and its
+records by id, so a new kind gets its loaders without a change here.
 
 A failing key fails alone (its result is the exception); the rest of the batch is delivered. Loaders
 live on `RequestScope`, created for each request and dropped with it, so nothing is shared across
@@ -18,14 +19,12 @@ import json
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from graphql import GraphQLError
 from strawberry.dataloader import DataLoader
 
-from providers.base import ImageCatalog, ImagePage, ImageRecord, Location, ProviderName, VolumePage, VolumeRecord
-
-from .volume_filters import volume_id_params
+from providers.base import ImageCatalog, Location, ProviderName
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -62,12 +61,13 @@ class ResourceKey:
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Service limits; every one is documented in the README and settable with CIG_* variables."""
+    """Service limits, built from the settings (`Settings.limits`, where the defaults live); every one is
+    documented in the README and settable with CIG_* variables."""
 
-    default_page_size: int = 50
-    max_page_size: int = 1000
-    max_scan_items: int = 20_000  # per source, when part of a filter must be applied by this service
-    max_node_ids: int = 100  # ids per `nodes` query
+    default_page_size: int
+    max_page_size: int
+    max_scan_items: int  # per source, when part of a filter must be applied by this service
+    max_node_ids: int  # ids per `nodes` query
 
 
 async def _settle(tasks: Sequence[Any]) -> list[Any]:
@@ -132,22 +132,17 @@ class LocationsByProviderLoader(DataLoader[ProviderName, list[Location]]):
         return await _settle([self.catalogs[key].list_locations() for key in keys])
 
 
-async def _image_page(catalog: ImageCatalog, key: PageKey) -> ImagePage:
-    return await catalog.list_images(key.location, key.params, page_number=key.page_number, page_size=key.page_size)
+class Loadable(Protocol[R]):
+    """What a listing kind gives the loaders: how to read one page and records by id."""
 
+    @property
+    def typename(self) -> str: ...
 
-async def _volume_page(catalog: ImageCatalog, key: PageKey) -> VolumePage:
-    return await catalog.list_volumes(key.location, key.params, page_number=key.page_number, page_size=key.page_size)
+    def read_page(self, catalog: ImageCatalog, key: PageKey) -> Awaitable[Any]: ...
 
+    def fetch_by_ids(self, catalog: ImageCatalog, location: str, ids: list[str]) -> Awaitable[Sequence[R]]: ...
 
-async def _volumes_by_ids(catalog: ImageCatalog, location: str, ids: list[str]) -> list[VolumeRecord]:
-    size = catalog.page_size_max
-    pages = await asyncio.gather(*(
-        catalog.list_volumes(location, volume_id_params(catalog.provider, ids[i:i + size]), page_number=1,
-                             page_size=size)
-        for i in range(0, len(ids), size)
-    ))
-    return [record for page in pages for record in page.records]
+    def id_of(self, record: R) -> str: ...
 
 
 @dataclass
@@ -155,20 +150,26 @@ class RequestScope:
     """What resolvers get for one GraphQL operation: catalogs, fresh loaders, limits, partial errors."""
 
     catalogs: Mapping[ProviderName, ImageCatalog]
-    limits: Limits = field(default_factory=Limits)
+    limits: Limits
     partial_errors: list[GraphQLError] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.pages: PageLoader[ImagePage] = PageLoader(self.catalogs, _image_page)
-        self.volume_pages: PageLoader[VolumePage] = PageLoader(self.catalogs, _volume_page)
-        self.images: ByKeyLoader[ImageRecord] = ByKeyLoader(
-            self.catalogs, lambda catalog, location, ids: catalog.get_images(location, ids), lambda r: r.image_id
-        )
-        self.volumes: ByKeyLoader[VolumeRecord] = ByKeyLoader(
-            self.catalogs, _volumes_by_ids, lambda r: r.disk_id
-        )
         self.locations = LocationsByProviderLoader(self.catalogs)
+        self._pages: dict[str, PageLoader[Any]] = {}
+        self._by_key: dict[str, ByKeyLoader[Any]] = {}
         self._reported: set[tuple[object, ...]] = set()
+
+    def pages(self, kind: Loadable[Any]) -> PageLoader[Any]:
+        """The page loader of a listing kind, made on first use."""
+        if kind.typename not in self._pages:
+            self._pages[kind.typename] = PageLoader(self.catalogs, kind.read_page)
+        return self._pages[kind.typename]
+
+    def by_key(self, kind: Loadable[R]) -> ByKeyLoader[R]:
+        """The by-id loader of a listing kind, made on first use."""
+        if kind.typename not in self._by_key:
+            self._by_key[kind.typename] = ByKeyLoader(self.catalogs, kind.fetch_by_ids, kind.id_of)
+        return self._by_key[kind.typename]
 
     def report(self, error: GraphQLError) -> None:
         """Record an error for a part that failed while the rest of the answer is still delivered.

@@ -1,100 +1,96 @@
-"""Global ids for images and volumes, and lookups by id (`image`, `volume`, `node`, `nodes`, federation
+"""Global ids of every listing kind, and lookups by id (`image`, `volume`, `node`, `nodes`, federation
 references).
 
-A global id is Relay's base64("<Type>:<provider>:<location>:<providerId>") with Type `Image` or
-`Volume`. Lookups go through the per-request loaders (`RequestScope.images`, `.volumes`), so N ids on
-one provider and location cost one provider call.
+A global id is Relay's base64("<Type>:<provider>:<location>:<providerId>"), Type being a listing
+kind's type name (`resolvers.kinds`). Lookups go through the kind's per-request by-id loader, so N ids
+on one provider and location cost one provider call. An id naming an unknown kind or provider is
+BAD_USER_INPUT.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Sequence
+from typing import Any
 
 from strawberry.relay import GlobalID, GlobalIDValueError
 
-from providers.base import ImageRecord, ProviderName, VolumeRecord
+from providers.base import ProviderName
 from providers.errors import NotFoundError, ProviderError
+from providers.registry import PROVIDERS, UnknownProviderError
 
 from . import errors
-from .loaders import ByKeyLoader, RequestScope, ResourceKey
+from .kinds import KINDS, ListingKind
+from .loaders import RequestScope, ResourceKey
 
-IMAGE_TYPENAME = "Image"
-VOLUME_TYPENAME = "Volume"
-NODE_TYPENAMES = (IMAGE_TYPENAME, VOLUME_TYPENAME)
-
-Record = ImageRecord | VolumeRecord
+Found = tuple[ListingKind[Any, Any], Any]  # a kind and its record
 
 
 def node_id(provider: ProviderName, location: str, resource_id: str) -> str:
     return f"{provider.value}:{location}:{resource_id}"
 
 
-def parse_node_id(node_id: str, typename: str = IMAGE_TYPENAME) -> ResourceKey:
+def parse_node_id(node_id: str, kind: ListingKind[Any, Any]) -> ResourceKey:
     provider_text, _, rest = node_id.partition(":")
     location, _, resource_id = rest.partition(":")
-    what = typename.lower()
     try:
-        provider = ProviderName(provider_text)
-    except ValueError:
-        raise errors.bad_input(f"{what} id names an unknown provider {provider_text!r}", argument="id") from None
+        provider = PROVIDERS.get(provider_text).name
+    except UnknownProviderError:
+        raise errors.bad_input(f"{kind.noun} id names an unknown provider {provider_text!r}", argument="id") from None
     if not location or not resource_id:
-        raise errors.bad_input(f"{what} id must encode provider, location and the provider's id", argument="id")
+        raise errors.bad_input(f"{kind.noun} id must encode provider, location and the provider's id", argument="id")
     return ResourceKey(provider, location, resource_id)
 
 
-def parse_global_id(global_id: str, expected: str | None = None) -> tuple[str, ResourceKey]:
-    """(type name, key) of a global id; BAD_USER_INPUT when it is not such an id of this service."""
+def parse_global_id(global_id: str, expected: ListingKind[Any, Any] | None = None) -> tuple[
+    ListingKind[Any, Any], ResourceKey
+]:
+    """(kind, key) of a global id; BAD_USER_INPUT when it is not such an id of this service."""
     try:
         gid = GlobalID.from_id(global_id)
     except GlobalIDValueError:
         raise errors.bad_input(f"{global_id!r} is not a valid global id", argument="id") from None
-    allowed = (expected,) if expected else NODE_TYPENAMES
+    allowed = (expected.typename,) if expected else KINDS.typenames
     if gid.type_name not in allowed:
         raise errors.bad_input(
             f"{global_id!r} is the id of a {gid.type_name!r}, not {' or '.join(repr(t) for t in allowed)}",
             argument="id",
         )
-    return gid.type_name, parse_node_id(gid.node_id, gid.type_name)
+    kind = KINDS.get(gid.type_name)
+    return kind, parse_node_id(gid.node_id, kind)
 
 
-def _loader(scope: RequestScope, typename: str) -> ByKeyLoader[ImageRecord] | ByKeyLoader[VolumeRecord]:
-    return scope.images if typename == IMAGE_TYPENAME else scope.volumes
-
-
-async def load(scope: RequestScope, typename: str, key: ResourceKey) -> Record | None:
+async def load(scope: RequestScope, kind: ListingKind[Any, Any], key: ResourceKey) -> Any:
     """The record, None when it or its location does not exist; other provider failures raise."""
     if key.provider not in scope.catalogs:
         return None
     try:
-        return await _loader(scope, typename).load(key)
+        return await scope.by_key(kind).load(key)
     except NotFoundError:
         return None
     except ProviderError as exc:
         raise errors.from_provider(exc) from exc
 
 
-async def resolve_image(scope: RequestScope, global_id: str) -> ImageRecord | None:
-    record = await load(scope, *parse_global_id(global_id, IMAGE_TYPENAME))
-    return record if isinstance(record, ImageRecord) else None
+async def resolve(scope: RequestScope, global_id: str, kind: ListingKind[Any, Any]) -> Any:
+    """The record of `kind` a global id names (an id of another kind is BAD_USER_INPUT), or None."""
+    return await load(scope, *parse_global_id(global_id, kind))
 
 
-async def resolve_volume(scope: RequestScope, global_id: str) -> VolumeRecord | None:
-    record = await load(scope, *parse_global_id(global_id, VOLUME_TYPENAME))
-    return record if isinstance(record, VolumeRecord) else None
+async def resolve_node(scope: RequestScope, global_id: str) -> Found | None:
+    """A record of any kind, with its kind; None when it does not exist."""
+    kind, key = parse_global_id(global_id)
+    record = await load(scope, kind, key)
+    return None if record is None else (kind, record)
 
 
-async def resolve_node(scope: RequestScope, global_id: str) -> Record | None:
-    return await load(scope, *parse_global_id(global_id))
+async def load_by_node_ids(scope: RequestScope, kind: ListingKind[Any, Any], node_ids: Sequence[str]) -> list[Any]:
+    """Relay's resolve_nodes: node ids (not global ids) of one kind, in order."""
+    keys = [parse_node_id(node_id, kind) for node_id in node_ids]
+    return list(await asyncio.gather(*(load(scope, kind, key) for key in keys)))
 
 
-async def load_by_node_ids(scope: RequestScope, typename: str, node_ids: Sequence[str]) -> list[Record | None]:
-    """Relay's resolve_nodes: node ids (not global ids) of one type, in order."""
-    keys = [parse_node_id(node_id, typename) for node_id in node_ids]
-    return list(await asyncio.gather(*(load(scope, typename, key) for key in keys)))
-
-
-def resolve_nodes(scope: RequestScope, global_ids: Sequence[str]) -> list[Awaitable[Record | None]]:
+def resolve_nodes(scope: RequestScope, global_ids: Sequence[str]) -> list[Awaitable[Found | None]]:
     """One awaitable per id, so a bad id fails its own list entry only (GraphQL nulls it, with an error)."""
     if len(global_ids) > scope.limits.max_node_ids:
         raise errors.bad_input(

@@ -1,10 +1,20 @@
-"""Relay cursor connection types (https://relay.dev/graphql/connections.htm) for images."""
+"""Relay cursor connection types (https://relay.dev/graphql/connections.htm), one pair per listing kind.
+
+`connection_types(Node, ...)` makes `<Node>Edge` and `<Node>Connection` for a node type, so every kind's
+connection has the same fields, descriptions and `from_page`; a kind only says its nouns and order.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
+
 import strawberry
 
-from .image import Image
+from providers.registry import PROVIDERS
+from resolvers.listing import ConnectionPage
+
+N = TypeVar("N")
 
 
 @strawberry.federation.type(
@@ -17,32 +27,75 @@ class PageInfo:
     start_cursor: str | None = strawberry.field(description="Cursor of the first edge; null on an empty page.")
     end_cursor: str | None = strawberry.field(description="Cursor of the last edge; null on an empty page.")
 
+    @classmethod
+    def from_page(cls, page: ConnectionPage[Any]) -> PageInfo:
+        return cls(
+            has_next_page=page.has_next_page, has_previous_page=page.has_previous_page,
+            start_cursor=page.start_cursor, end_cursor=page.end_cursor,
+        )
 
-@strawberry.type(description="An image and its cursor.")
-class ImageEdge:
-    cursor: str = strawberry.field(
-        description="Opaque, versioned cursor. Valid only with the same filter it was issued for."
+
+class Connection(Protocol[N]):
+    """What `connection_types` builds, for the type checker: a page of nodes from a resolver's page."""
+
+    @classmethod
+    def from_page(cls, page: ConnectionPage[Any]) -> Connection[N]: ...
+
+
+def provider_order() -> str:
+    """The provider order of every connection, as documentation: the registry's."""
+    return ", ".join(name.name for name in PROVIDERS.names)
+
+
+def connection_types(
+    node: type, from_record: Callable[[Any], Any], *, singular: str, plural: str, order: str
+) -> tuple[type, type[Connection[Any]]]:
+    """(Edge, Connection) for `node`: `singular` ("an image"), `plural` ("images"), `order` (after the
+    provider and location order, what orders a location's items)."""
+    edge_namespace: dict[str, Any] = {
+        "__annotations__": {"cursor": str, "node": node},
+        "cursor": strawberry.field(
+            description="Opaque, versioned cursor. Valid only with the same filter it was issued for."
+        ),
+        "node": strawberry.field(description=f"The {singular.split(' ', 1)[1]}."),
+    }
+    edge = strawberry.type(type(f"{node.__name__}Edge", (), edge_namespace),
+                           description=f"{singular[0].upper()}{singular[1:]} and its cursor.")
+
+    def nodes(self: Any) -> list[Any]:
+        return [e.node for e in self.edges]
+
+    nodes.__annotations__ = {"return": list[node]}  # type: ignore[valid-type]
+
+    def from_page(cls: Any, page: ConnectionPage[Any]) -> Any:
+        return cls(
+            edges=[edge(cursor=e.cursor, node=from_record(e.record)) for e in page.edges],
+            page_info=PageInfo.from_page(page),
+            total_count=page.total_count,
+            oldest_data_age_seconds=page.oldest_age_seconds,
+        )
+
+    namespace: dict[str, Any] = {
+        "__annotations__": {"edges": list[edge], "page_info": PageInfo, "total_count": int,  # type: ignore[valid-type]
+                            "oldest_data_age_seconds": float | None},
+        "edges": strawberry.field(description=f"The {plural} of this page with their cursors."),
+        "page_info": strawberry.field(description="Cursors and whether more pages exist."),
+        "total_count": strawberry.field(
+            description=f"Number of {plural} matching the filter across all selected sources that answered. "
+            "Exact, also when part of the filter is applied by this service."
+        ),
+        "oldest_data_age_seconds": strawberry.field(
+            description="Age in seconds of the oldest provider answer this page was built from (cache hits are "
+            "older than 0). Null when no provider was asked."
+        ),
+        "nodes": strawberry.field(
+            nodes, description=f"The {plural} of this page, without cursors (shortcut for `edges {{ node }}`)."
+        ),
+        "from_page": classmethod(from_page),
+    }
+    connection = strawberry.type(
+        type(f"{node.__name__}Connection", (), namespace),
+        description=f"A page of {plural} across every provider and location the filter selects, in a deterministic "
+        f"order: provider ({provider_order()}), then location id, then {order}.",
     )
-    node: Image = strawberry.field(description="The image.")
-
-
-@strawberry.type(
-    description="A page of images across every provider and location the filter selects, in a deterministic "
-    "order: provider (ZENLAYER, JDCLOUD), then location id, then (JD Cloud) image source in the order public, "
-    "thirdparty, private, shared, community, then the provider's own order."
-)
-class ImageConnection:
-    edges: list[ImageEdge] = strawberry.field(description="The images of this page with their cursors.")
-    page_info: PageInfo = strawberry.field(description="Cursors and whether more pages exist.")
-    total_count: int = strawberry.field(
-        description="Number of images matching the filter across all selected sources that answered. Exact, "
-        "also when part of the filter is applied by this service."
-    )
-    oldest_data_age_seconds: float | None = strawberry.field(
-        description="Age in seconds of the oldest provider answer this page was built from (cache hits are "
-        "older than 0). Null when no provider was asked."
-    )
-
-    @strawberry.field(description="The images of this page, without cursors (shortcut for `edges { node }`).")
-    def nodes(self) -> list[Image]:
-        return [edge.node for edge in self.edges]
+    return edge, connection

@@ -1,19 +1,29 @@
-"""GraphQL enums. Each mirrors a normalized enum of `providers.base` member for member (a unit test
-checks it) and documents which raw provider values map to each member."""
+"""GraphQL enums. `CloudProvider` has a member per registered provider; the others mirror a normalized
+enum of `providers.base` member for member (a unit test checks it) and document which raw provider
+values map to each member."""
 
 from __future__ import annotations
 
 import enum
+from typing import TYPE_CHECKING
 
 import strawberry
 
 from providers import base
+from providers.registry import PROVIDERS
 
-
-@strawberry.enum(description="The cloud an image comes from.")
-class CloudProvider(enum.Enum):
-    ZENLAYER = strawberry.enum_value("zenlayer", description="Zenlayer Elastic Compute (ZEC), API 2025-09-01.")
-    JDCLOUD = strawberry.enum_value("jdcloud", description="JD Cloud Virtual Machines (vm) and Cloud Disk (disk).")
+if TYPE_CHECKING:
+    class CloudProvider(enum.Enum):
+        """One member per registered provider (built below from `providers.registry`)."""
+else:
+    # Built from the registry, so a provider registered there is a member here without an edit.
+    CloudProvider = strawberry.enum(
+        enum.Enum("CloudProvider", [
+            (spec.name.name, strawberry.enum_value(spec.name.value, description=spec.description))
+            for spec in PROVIDERS
+        ]),
+        description="The cloud an image comes from.",
+    )
 
 
 @strawberry.enum(description="Operating system family, normalized. The provider's own value is in `osTypeRaw`.")
@@ -58,7 +68,7 @@ class ImageStatus(enum.Enum):
 
 
 def to_provider(value: CloudProvider) -> base.ProviderName:
-    return base.ProviderName(value.value)
+    return PROVIDERS.get(str(value.value)).name
 
 
 def from_provider(value: base.ProviderName) -> CloudProvider:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -11,13 +10,12 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from providers import base
-from resolvers import nodes
+from resolvers.kinds import IMAGES
 
+from .connection import Connection, connection_types
 from .disk import Disk, Tag
 from .enums import CloudProvider, ImageSource, ImageStatus, OsType, from_provider
-
-if TYPE_CHECKING:
-    from graphql_api.context import Context
+from .node import KindNode
 
 
 @strawberry.federation.type(
@@ -25,7 +23,8 @@ if TYPE_CHECKING:
     description="A VM image of one provider in one location. `id` is a global Relay id that encodes the "
     "provider, the location and the provider's image id; other subgraphs reference images by it.",
 )
-class Image(relay.Node):
+class Image(KindNode):
+    kind = IMAGES
     node_id: relay.NodeID[str]
     provider: CloudProvider = strawberry.field(description="The cloud the image belongs to.")
     location: str = strawberry.field(description="Zenlayer zone id (e.g. `asia-east-1a`) or JD Cloud region id "
@@ -80,7 +79,7 @@ class Image(relay.Node):
     @classmethod
     def from_record(cls, record: base.ImageRecord) -> Image:
         return cls(
-            node_id=nodes.node_id(record.provider, record.location, record.image_id),
+            node_id=cls.global_node_id(record),
             provider=from_provider(record.provider),
             location=record.location,
             image_id=record.image_id,
@@ -110,15 +109,12 @@ class Image(relay.Node):
             raw=JSON(dict(record.raw)),
         )
 
-    @classmethod
-    async def resolve_reference(cls, info: strawberry.Info[Context, None], id: strawberry.ID) -> Image | None:
-        record = await nodes.resolve_image(info.context, str(id))
-        return cls.from_record(record) if record else None
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: strawberry.Info[Context, None], node_ids: Iterable[str], required: bool = False
-    ) -> list[Image | None]:
-        records = await nodes.load_by_node_ids(info.context, nodes.IMAGE_TYPENAME, list(node_ids))
-        return [cls.from_record(r) if isinstance(r, base.ImageRecord) else None for r in records]
-
+if TYPE_CHECKING:
+    ImageConnection = Connection[Image]
+else:
+    ImageEdge, ImageConnection = connection_types(
+        Image, Image.from_record, singular="an image", plural="images",
+        order="(JD Cloud) image source in the order public, thirdparty, private, shared, community, then the "
+        "provider's own order",
+    )

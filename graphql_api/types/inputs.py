@@ -1,9 +1,14 @@
-"""Filter inputs. Common filters are normalized; per-provider sub-inputs pass raw values through."""
+"""Filter inputs. Common filters are normalized; per-provider sub-inputs pass raw values through, one
+per registered provider, built from its spec's `image_params` (so a new provider needs no edit here)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import strawberry
 
+from providers.registry import PROVIDERS
+from providers.spec import ProviderSpec
 from resolvers.filters import MAX_TAG_FILTERS
 
 from .enums import CloudProvider, ImageSource, ImageStatus, OsType
@@ -15,54 +20,19 @@ class TagFilter:
     value: str = strawberry.field(description="Tag value to match exactly.")
 
 
-@strawberry.input(
-    description="Raw Zenlayer DescribeImages parameters, sent as given. They narrow Zenlayer images only; "
-    "images of other providers are unaffected (use `providers` to select clouds)."
-)
-class ZenlayerImageFilter:
-    category: str | None = strawberry.field(default=None, description="`category`, e.g. `Ubuntu`, `CentOS`, "
-                                            "`Windows`, `FreeBSD`, `OTHERS`.")
-    image_type: str | None = strawberry.field(default=None, description="`imageType`: `PUBLIC_IMAGE` or "
-                                              "`CUSTOM_IMAGE`.")
-    image_source: str | None = strawberry.field(default=None, description="`imageSource`: `OFFICIAL`, "
-                                                "`MARKETING` or `CUSTOM`.")
-    os_type: str | None = strawberry.field(default=None, description="`osType`: `windows`, `linux`, `bsd`, "
-                                           "`android` or `any`.")
-    image_status: str | None = strawberry.field(default=None, description="`imageStatus`, e.g. `AVAILABLE`, "
-                                                "`CREATING`, `UNAVAILABLE`.")
+def _raw_input(spec: ProviderSpec) -> type:
+    """A provider's raw image parameters as an input type, from its spec's `image_params`."""
+    namespace: dict[str, Any] = {"__annotations__": {p.attribute: p.kind | None for p in spec.image_params}}
+    for param in spec.image_params:
+        namespace[param.attribute] = strawberry.field(default=None, description=param.description)
+    cls = type(f"{spec.name.value.capitalize()}ImageFilter", (), namespace)
+    return strawberry.input(cls, description=f"{spec.image_params_description} They narrow {spec.title} images "
+                            "only; images of other providers are unaffected (use `providers` to select clouds).")
 
 
-@strawberry.input(
-    description="Raw JD Cloud describeImages parameters, sent as given. They narrow JD Cloud images only; "
-    "images of other providers are unaffected (use `providers` to select clouds)."
-)
-class JdcloudImageFilter:
-    image_source: str | None = strawberry.field(default=None, description="`imageSource`: `public`, "
-                                                "`thirdparty`, `private`, `shared` or `community`. When no "
-                                                "source is given, every source is listed.")
-    offline: bool | None = strawberry.field(default=None, description="`offline`: list images taken offline "
-                                            "(true) or online (false). Meaningful for public and thirdparty "
-                                            "images only.")
-    platform: str | None = strawberry.field(default=None, description="`platform`: `Ubuntu`, `CentOS`, `Windows "
-                                            "Server`.")
-    root_device_type: str | None = strawberry.field(default=None, description="`rootDeviceType`: `localDisk` or "
-                                                    "`cloudDisk`.")
-    launch_permission: str | None = strawberry.field(default=None, description="`launchPermission` (private "
-                                                     "images only): `specifiedUsers` or `ownerOnly`.")
-    status: str | None = strawberry.field(default=None, description="`status`, e.g. `ready`.")
-    architecture: str | None = strawberry.field(default=None, description="`architecture`: `x86_64` or `arm64`.")
-    boot_mode: str | None = strawberry.field(default=None, description="`bootMode`: `bios` or `uefi`.")
-    instance_ids: list[str] | None = strawberry.field(default=None, description="`instanceIds`: images created "
-                                                      "from these instances (exact match).")
-    service_code: str | None = strawberry.field(default=None, description="`serviceCode` (deprecated by JD "
-                                                "Cloud).")
+class ImageFilterBase:
+    """The conditions every provider understands; `ImageFilter` adds one raw sub-input per provider."""
 
-
-@strawberry.input(
-    description="Which images to list. All given conditions must hold (AND). Conditions a provider can "
-    "evaluate are sent to it; the rest are applied by this service, with exact counts and cursors."
-)
-class ImageFilter:
     providers: list[CloudProvider] | None = strawberry.field(default=None, description="Only these clouds.")
     locations: list[str] | None = strawberry.field(default=None, description="Only these Zenlayer zone ids or JD "
                                                    "Cloud region ids (see `locations`). Unknown ids are an error.")
@@ -83,5 +53,36 @@ class ImageFilter:
     tags: list[TagFilter] | None = strawberry.field(default=None, description=f"Images carrying every one of "
                                                     f"these key=value tags (Zenlayer `tags`; at most "
                                                     f"{MAX_TAG_FILTERS}). JD Cloud images have no tags.")
-    zenlayer: ZenlayerImageFilter | None = strawberry.field(default=None, description="Raw Zenlayer parameters.")
-    jdcloud: JdcloudImageFilter | None = strawberry.field(default=None, description="Raw JD Cloud parameters.")
+
+
+def _image_filter() -> type:
+    namespace: dict[str, Any] = {"__annotations__": {}}
+    for spec in PROVIDERS:
+        namespace["__annotations__"][spec.name.value] = _raw_input(spec) | None
+        namespace[spec.name.value] = strawberry.field(default=None, description=f"Raw {spec.title} parameters.")
+    return strawberry.input(
+        type("ImageFilter", (strawberry.input(ImageFilterBase),), namespace),
+        description="Which images to list. All given conditions must hold (AND). Conditions a provider can "
+        "evaluate are sent to it; the rest are applied by this service, with exact counts and cursors.",
+    )
+
+
+if TYPE_CHECKING:
+    ImageFilter = ImageFilterBase
+else:
+    ImageFilter = _image_filter()
+
+
+@strawberry.input(description="Which disk volumes to list. All given conditions must hold; providers evaluate "
+                  "every one of them.")
+class VolumeFilter:
+    providers: list[CloudProvider] | None = strawberry.field(default=None, description="Only these clouds.")
+    locations: list[str] | None = strawberry.field(default=None, description="Only these zone or region ids.")
+    volume_ids: list[str] | None = strawberry.field(default=None, description="Only these provider disk ids.")
+    name: str | None = strawberry.field(default=None, description="Fuzzy name match (Zenlayer `diskName`, JD "
+                                        "Cloud `name` filter).")
+    instance_id: str | None = strawberry.field(default=None, description="Volumes attached to this instance.")
+    status: str | None = strawberry.field(default=None, description="The provider's raw status, e.g. Zenlayer "
+                                          "`IN_USE`, JD Cloud `in-use`.")
+    tags: list[TagFilter] | None = strawberry.field(default=None, description="Volumes carrying every one of "
+                                                    f"these key=value tags (at most {MAX_TAG_FILTERS}).")

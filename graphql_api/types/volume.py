@@ -3,7 +3,6 @@ defines, a volume has a stable provider id, so it is a Relay node and a federati
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -12,15 +11,12 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from providers import base
-from resolvers import nodes
+from resolvers.kinds import VOLUMES
 
-from .connection import PageInfo
+from .connection import Connection, connection_types
 from .disk import Tag
 from .enums import CloudProvider, from_provider
-from .inputs import TagFilter
-
-if TYPE_CHECKING:
-    from graphql_api.context import Context
+from .node import KindNode
 
 
 @strawberry.federation.type(
@@ -28,7 +24,8 @@ if TYPE_CHECKING:
     description="A disk volume in one location: Zenlayer DescribeDisks, JD Cloud describeDisks. `id` is a global "
     "Relay id encoding the provider, the location and the provider's disk id.",
 )
-class Volume(relay.Node):
+class Volume(KindNode):
+    kind = VOLUMES
     node_id: relay.NodeID[str]
     provider: CloudProvider = strawberry.field(description="The cloud the volume belongs to.")
     location: str = strawberry.field(description="Zenlayer zone id or JD Cloud region id the volume was listed in.")
@@ -53,7 +50,7 @@ class Volume(relay.Node):
     @classmethod
     def from_record(cls, record: base.VolumeRecord) -> Volume:
         return cls(
-            node_id=nodes.node_id(record.provider, record.location, record.disk_id),
+            node_id=cls.global_node_id(record),
             provider=from_provider(record.provider),
             location=record.location,
             disk_id=record.disk_id,
@@ -71,53 +68,11 @@ class Volume(relay.Node):
             raw=JSON(dict(record.raw)),
         )
 
-    @classmethod
-    async def resolve_reference(cls, info: strawberry.Info[Context, None], id: strawberry.ID) -> Volume | None:
-        record = await nodes.resolve_volume(info.context, str(id))
-        return cls.from_record(record) if record else None
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: strawberry.Info[Context, None], node_ids: Iterable[str], required: bool = False
-    ) -> list[Volume | None]:
-        records = await nodes.load_by_node_ids(info.context, nodes.VOLUME_TYPENAME, list(node_ids))
-        return [cls.from_record(r) if isinstance(r, base.VolumeRecord) else None for r in records]
-
-
-@strawberry.type(description="A volume and its cursor.")
-class VolumeEdge:
-    cursor: str = strawberry.field(description="Opaque, versioned cursor, valid only with the same filter.")
-    node: Volume = strawberry.field(description="The volume.")
-
-
-@strawberry.type(
-    description="A page of disk volumes across every provider and location the filter selects, ordered by "
-    "provider (ZENLAYER, JDCLOUD), location id, then the provider's own order."
-)
-class VolumeConnection:
-    edges: list[VolumeEdge] = strawberry.field(description="The volumes of this page with their cursors.")
-    page_info: PageInfo = strawberry.field(description="Cursors and whether more pages exist.")
-    total_count: int = strawberry.field(description="Number of volumes matching the filter in the locations "
-                                        "that answered.")
-    oldest_data_age_seconds: float | None = strawberry.field(
-        description="Age in seconds of the oldest provider answer this page was built from."
+if TYPE_CHECKING:
+    VolumeConnection = Connection[Volume]
+else:
+    VolumeEdge, VolumeConnection = connection_types(
+        Volume, Volume.from_record, singular="a volume", plural="volumes",
+        order="the provider's own order",
     )
-
-    @strawberry.field(description="The volumes of this page, without cursors (shortcut for `edges { node }`).")
-    def nodes(self) -> list[Volume]:
-        return [edge.node for edge in self.edges]
-
-
-@strawberry.input(description="Which disk volumes to list. All given conditions must hold; providers evaluate "
-                  "every one of them.")
-class VolumeFilter:
-    providers: list[CloudProvider] | None = strawberry.field(default=None, description="Only these clouds.")
-    locations: list[str] | None = strawberry.field(default=None, description="Only these zone or region ids.")
-    volume_ids: list[str] | None = strawberry.field(default=None, description="Only these provider disk ids.")
-    name: str | None = strawberry.field(default=None, description="Fuzzy name match (Zenlayer `diskName`, JD "
-                                        "Cloud `name` filter).")
-    instance_id: str | None = strawberry.field(default=None, description="Volumes attached to this instance.")
-    status: str | None = strawberry.field(default=None, description="The provider's raw status, e.g. Zenlayer "
-                                          "`IN_USE`, JD Cloud `in-use`.")
-    tags: list[TagFilter] | None = strawberry.field(default=None, description="Volumes carrying every one of "
-                                                    "these key=value tags (at most 20).")

@@ -1,4 +1,4 @@
-"""The JD Cloud client: vm describeImages/describeImage and disk describeDisks/describeDisk.
+"""The JD Cloud client: vm describeImages and disk describeDisks.
 
 Every call is a GET with its parameters in the query string (`models.encode_query`), signed by
 `signing.sign` for each attempt (a retry carries a fresh date and nonce) with the path's region and
@@ -16,9 +16,9 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from ..base import ImagePage, ImageRecord, Location, ProviderName, VolumePage, VolumeRecord
+from ..base import ImagePage, ImageRecord, Location, VolumePage
 from ..http import HttpRequest, HttpResponse, RateLimiter, Transport
-from . import models
+from . import models, records
 from .models import encode_path_segment as _segment
 from .signing import JdcloudCredentials, sign
 
@@ -57,7 +57,7 @@ def _uuid4() -> str:
 
 
 class JdcloudClient:
-    provider = ProviderName.JDCLOUD
+    provider = models.NAME
     page_size_min = models.PAGE_SIZE_MIN
     page_size_max = models.PAGE_SIZE_MAX
 
@@ -89,7 +89,7 @@ class JdcloudClient:
 
     async def list_locations(self) -> list[Location]:
         """The configured regions, sorted (no call: vm and disk have no describeRegions)."""
-        return [Location(ProviderName.JDCLOUD, region) for region in self.regions]
+        return [Location(models.NAME, region) for region in self.regions]
 
     async def probe(self) -> str:
         """The smallest describeImages page of the first region (JD Cloud has no cheaper signed call)."""
@@ -107,7 +107,7 @@ class JdcloudClient:
         query = _ordered(DESCRIBE_IMAGES_PARAMS, {**params, "pageNumber": page_number, "pageSize": page_size})
         return await self._call(
             "vm", "describeImages", f"/regions/{_segment(location)}/images", query, location,
-            lambda result, request_id: models.parse_image_page(result, location, request_id),
+            lambda result, request_id: records.parse_image_page(result, location, request_id),
         )
 
     async def get_images(self, location: str, image_ids: Sequence[str]) -> list[ImageRecord]:
@@ -127,25 +127,7 @@ class JdcloudClient:
         query = _ordered(DESCRIBE_DISKS_PARAMS, {**params, "pageNumber": page_number, "pageSize": page_size})
         return await self._call(
             "disk", "describeDisks", f"/regions/{_segment(location)}/disks", query, location,
-            lambda result, request_id: models.parse_volume_page(result, location, request_id),
-        )
-
-    # --- single resources -------------------------------------------------------------------------
-
-    async def describe_image(self, region: str, image_id: str) -> ImageRecord:
-        action = "describeImage"
-        return await self._call(
-            "vm", action, f"/regions/{_segment(region)}/images/{_segment(image_id)}", {}, region,
-            lambda result, request_id: models.parse_single_image(result, region, action=action,
-                                                                 request_id=request_id),
-        )
-
-    async def describe_disk(self, region: str, disk_id: str) -> VolumeRecord:
-        action = "describeDisk"
-        return await self._call(
-            "disk", action, f"/regions/{_segment(region)}/disks/{_segment(disk_id)}", {}, region,
-            lambda result, request_id: models.parse_single_volume(result, region, action=action,
-                                                                  request_id=request_id),
+            lambda result, request_id: records.parse_volume_page(result, location, request_id),
         )
 
     # --- plumbing ---------------------------------------------------------------------------------

@@ -1,11 +1,11 @@
 """A JD Cloud vm + disk emulator: one aiohttp app serves both endpoints' paths over the demo catalog.
 
     GET /v1/regions/{regionId}/images            describeImages  (service vm)
-    GET /v1/regions/{regionId}/images/{imageId}  describeImage   (service vm)
     GET /v1/regions/{regionId}/disks             describeDisks   (service disk)
-    GET /v1/regions/{regionId}/disks/{diskId}    describeDisk    (service disk)
 
-Behaviour follows the docs and SDKs (shared/reference/providers.md section 2):
+(the two listings the client calls; lookups by id are listings filtered by id).
+
+Behaviour follows JD Cloud's public API docs and its Python and Go SDKs:
 
 - Authentication: JDCLOUD3-HMAC-SHA256 (Python SDK) and JDCLOUD2-HMAC-SHA256 (Go SDK) are verified
   over exactly the headers SignedHeaders lists (date and nonce may or may not be among them), with the
@@ -47,18 +47,17 @@ from typing import Any
 
 from aiohttp import web
 
-from ..catalog.jdcloud import JdcloudCatalog, Record, default_catalog
 from ..emulation import CallCounter, Faults, install
 from . import models, signing
+from .catalog import JdcloudCatalog, Record, default_catalog
+from .records import JD_IMAGE_SOURCES, boot_mode_of
 from .signing import DEMO_CREDENTIALS, JdcloudCredentials
 
 DEFAULT_PAGE_SIZE = 20
-IMAGE_SOURCES = frozenset(models.JD_IMAGE_SOURCES)
+IMAGE_SOURCES = frozenset(JD_IMAGE_SOURCES)
 ROUTES: tuple[tuple[str, str, str], ...] = (  # (path, action, service)
     ("/v1/regions/{regionId}/images", "describeImages", "vm"),
-    ("/v1/regions/{regionId}/images/{imageId}", "describeImage", "vm"),
     ("/v1/regions/{regionId}/disks", "describeDisks", "disk"),
-    ("/v1/regions/{regionId}/disks/{diskId}", "describeDisk", "disk"),
 )
 _ACTIONS = frozenset(action for _, action, _ in ROUTES)
 MULTI_VALUE_DISK_FILTERS = frozenset(
@@ -201,7 +200,7 @@ def filter_images(records: Sequence[Record], query: Query) -> list[Record]:
             and name in str(record.get("name", "")).lower()
             and (instance_ids is None or record.get("instanceId") in instance_ids)
             and all(record.get(key) == value for key, value in exact.items())
-            and (boot_mode is None or models.boot_mode_of(record) == boot_mode)
+            and (boot_mode is None or boot_mode_of(record) == boot_mode)
         )
 
     return [record for record in records if keep(record)]
@@ -307,37 +306,26 @@ def create_app(
     data = catalog if catalog is not None else default_catalog()
     secrets = {c.access_key: c.secret_key for c in credentials}
 
-    def describe_images(query: Query, region: str, _: str | None) -> Mapping[str, Any]:
+    def describe_images(query: Query, region: str) -> Mapping[str, Any]:
         return _paged(query, filter_images(data.images_by_region[region], query), "images")
 
-    def describe_disks(query: Query, region: str, _: str | None) -> Mapping[str, Any]:
+    def describe_disks(query: Query, region: str) -> Mapping[str, Any]:
         return _paged(query, filter_disks(data.disks_by_region[region], query), "disks")
 
-    def one(records: Sequence[Record], key: str, wanted: str | None, kind: str) -> Record:
-        found = next((record for record in records if record.get(key) == wanted), None)
-        if found is None:
-            raise ApiError(404, "NOT_FOUND", f"{kind} {wanted} not found")
-        return found
-
-    handlers: Mapping[str, Callable[[Query, str, str | None], Mapping[str, Any]]] = {
+    handlers: Mapping[str, Callable[[Query, str], Mapping[str, Any]]] = {
         "describeImages": describe_images,
-        "describeImage": lambda q, region, image_id: {
-            "image": one(data.images_by_region[region], "imageId", image_id, "Image")},
         "describeDisks": describe_disks,
-        "describeDisk": lambda q, region, disk_id: {
-            "disk": one(data.disks_by_region.get(region, ()), "diskId", disk_id, "Disk")},
     }
 
     def handler_for(action: str, service: str) -> Callable[[web.Request], Awaitable[web.Response]]:
         async def handle(request: web.Request) -> web.Response:
             region = request.match_info["regionId"]
-            resource = request.match_info.get("imageId") or request.match_info.get("diskId")
             try:
                 _authenticate(request, await request.read(), secrets, region, service)
                 if region not in data.images_by_region:
                     raise ApiError(404, "NOT_FOUND", f"Region {region} not found")
                 query = Query(request.raw_path.partition("?")[2])
-                return success_envelope(handlers[action](query, region, resource))
+                return success_envelope(handlers[action](query, region))
             except ApiError as error:
                 return error_envelope(error.status, error.code, error.message)
 

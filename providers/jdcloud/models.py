@@ -1,7 +1,8 @@
-"""JD Cloud vm/disk wire formats: query encoding, envelopes -> error tree, tolerant record readers.
+"""JD Cloud vm/disk wire formats: query encoding, envelopes -> error tree. Record parsing and the
+vocabularies are `records.py`.
 
-Shared by the client and the emulator (which only reuses the query codec and the vocabularies).
-Facts come from shared/reference/providers.md section 2.
+Shared by the client and the emulator (which reuses the query codec).
+Facts come from JD Cloud's public vm and disk API docs and its Python SDK.
 """
 
 from __future__ import annotations
@@ -9,21 +10,11 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import quote, unquote_plus
 
 from ..base import (
-    Disk,
-    ImagePage,
-    ImageRecord,
-    ImageSource,
-    ImageStatus,
-    OsType,
     ProviderName,
-    Tag,
-    VolumePage,
-    VolumeRecord,
 )
 from ..errors import (
     AuthFailedError,
@@ -34,62 +25,14 @@ from ..errors import (
     UnavailableError,
 )
 from ..http import HttpResponse, header_value, parse_retry_after
-from ..readers import boolean, integer, number, usable_id
 
 log = logging.getLogger("providers.jdcloud")
 
-PROVIDER = ProviderName.JDCLOUD.value
+NAME = ProviderName("jdcloud")
+PROVIDER = NAME.value
 PAGE_SIZE_MIN = 10  # describeImages and describeDisks both take pageSize in [10, 100]
 PAGE_SIZE_MAX = 100
 REQUEST_ID_HEADER = "x-jdcloud-request-id"
-
-# JD Cloud writes times without a zone ("2020-08-21 11:36:36"); its consoles and docs show China
-# Standard Time, so a time without an offset is read as UTC+8.
-CHINA_TIME = timezone(timedelta(hours=8), "CST")
-
-# --- vocabularies -----------------------------------------------------------------------------------
-
-# The SDK's words and the old docs' words (providers.md section 3.9) for the same sources.
-IMAGE_SOURCES: Mapping[str, ImageSource] = {
-    "public": ImageSource.OFFICIAL, "jcloud": ImageSource.OFFICIAL,
-    "thirdparty": ImageSource.MARKETPLACE, "marketplace": ImageSource.MARKETPLACE,
-    "private": ImageSource.CUSTOM, "self": ImageSource.CUSTOM,
-    "shared": ImageSource.SHARED, "share": ImageSource.SHARED,
-    "community": ImageSource.COMMUNITY,
-}
-# describeImages lists one source per call; a listing of "every image" walks them in this order
-# (official first, then marketplace, the account's own, shared with it, community).
-JD_IMAGE_SOURCES: tuple[str, ...] = ("public", "thirdparty", "private", "shared", "community")
-# Normalized value -> the describeImages value that selects exactly those records.
-IMAGE_SOURCE_VALUES: Mapping[ImageSource, str] = {
-    ImageSource.OFFICIAL: "public", ImageSource.MARKETPLACE: "thirdparty", ImageSource.CUSTOM: "private",
-    ImageSource.SHARED: "shared", ImageSource.COMMUNITY: "community",
-}
-# Only `ready` is documented; other statuses map to several raw values, so only AVAILABLE pushes down.
-IMAGE_STATUS_VALUES: Mapping[ImageStatus, str] = {ImageStatus.AVAILABLE: "ready"}
-_STATUSES: Mapping[str, ImageStatus] = {
-    "ready": ImageStatus.AVAILABLE,
-    "creating": ImageStatus.CREATING, "copying": ImageStatus.CREATING, "converting": ImageStatus.CREATING,
-    "pending": ImageStatus.CREATING,
-    "deleting": ImageStatus.DELETING,
-}
-_OS_TYPES: Mapping[str, OsType] = {"windows": OsType.WINDOWS, "linux": OsType.LINUX}
-
-
-
-def image_source_of(raw: str | None) -> ImageSource:
-    return IMAGE_SOURCES.get((raw or "").strip().lower(), ImageSource.OTHER)
-
-
-def image_status_of(raw: str | None) -> ImageStatus:
-    value = (raw or "").strip().lower()
-    if value.startswith("error"):
-        return ImageStatus.FAILED  # error, error_create, error_copy, ...
-    return _STATUSES.get(value, ImageStatus.OTHER)
-
-
-def os_type_of(raw: str | None) -> OsType:
-    return _OS_TYPES.get((raw or "").strip().lower(), OsType.OTHER)
 
 
 # --- query encoding ---------------------------------------------------------------------------------
@@ -229,187 +172,6 @@ def parse_envelope(response: HttpResponse, *, action: str) -> tuple[Mapping[str,
             message="the answer has neither result nor error", request_id=_request_id(document, response),
         )
     return result, _request_id(document, response)
-
-
-# --- tolerant readers -------------------------------------------------------------------------------
-
-
-def _str(value: object) -> str | None:
-    """A non-empty string; a number becomes its text (osVersion 8.2). An empty string means "not set"."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    return value if isinstance(value, str) and value else None
-
-
-def parse_time(value: object) -> datetime | None:
-    """`2020-08-21 11:36:36` (China time, see CHINA_TIME) or ISO 8601 with or without an offset."""
-    text = _str(value)
-    if text is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(text.strip())
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=CHINA_TIME)
-
-
-def _mapping(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def parse_disk_attachment(value: object) -> Disk | None:
-    """An InstanceDiskAttachment; its size and type come from localDisk or cloudDisk."""
-    if not isinstance(value, Mapping):
-        return None
-    local, cloud = _mapping(value.get("localDisk")), _mapping(value.get("cloudDisk"))
-    inner = cloud or local
-    encrypted = boolean(cloud.get("encrypted"))
-    if encrypted is None:
-        encrypted = boolean(cloud.get("encrypt"))  # the docs' example also spells it so
-    return Disk(
-        category=_str(value.get("diskCategory")),
-        device_name=_str(value.get("deviceName")),
-        disk_type=_str(inner.get("diskType")),
-        size_gib=integer(inner.get("diskSizeGB")),
-        iops=integer(cloud.get("iops")),
-        snapshot_id=_str(cloud.get("snapshotId")),
-        encrypted=encrypted,
-        auto_delete=boolean(value.get("autoDelete")),
-    )
-
-
-def boot_mode_of(raw: Mapping[str, Any]) -> str | None:
-    """bootMode as given, else derived from uefiSupport (true <=> uefi), which the docs' example uses."""
-    mode = _str(raw.get("bootMode"))
-    if mode is not None:
-        return mode
-    uefi = boolean(raw.get("uefiSupport"))
-    return None if uefi is None else ("uefi" if uefi else "bios")
-
-
-def parse_image(raw: object, location: str) -> ImageRecord | None:
-    """An Image record, or None when it has no usable imageId (the caller counts it as skipped)."""
-    if not isinstance(raw, Mapping):
-        return None
-    image_id = usable_id(raw.get("imageId"))
-    if image_id is None:
-        return None
-    size_mb = number(raw.get("sizeMB"))
-    data_disks = raw.get("dataDisks")
-    return ImageRecord(
-        provider=ProviderName.JDCLOUD,
-        location=location,
-        image_id=image_id,
-        name=_str(raw.get("name")) or image_id,
-        description=_str(raw.get("desc")),
-        os_type=os_type_of(_str(raw.get("osType"))),
-        os_type_raw=_str(raw.get("osType")),
-        platform=_str(raw.get("platform")),
-        os_version=_str(raw.get("osVersion")),
-        architecture=_str(raw.get("architecture")),
-        source=image_source_of(_str(raw.get("imageSource"))),
-        source_raw=_str(raw.get("imageSource")),
-        status=image_status_of(_str(raw.get("status"))),
-        status_raw=_str(raw.get("status")),
-        size_gib=None if size_mb is None else size_mb / 1024,
-        min_disk_size_gib=integer(raw.get("systemDiskSizeGB")),
-        created_at=parse_time(raw.get("createTime")),
-        root_device_type=_str(raw.get("rootDeviceType")),
-        launch_permission=_str(raw.get("launchPermission")),
-        offline=boolean(raw.get("offline")),
-        boot_mode=boot_mode_of(raw),
-        progress=integer(raw.get("progress")),
-        system_disk=parse_disk_attachment(raw.get("systemDisk")),
-        data_disks=tuple(
-            disk for disk in map(parse_disk_attachment, data_disks if isinstance(data_disks, list) else [])
-            if disk is not None
-        ),
-        raw=dict(raw),
-    )
-
-
-def parse_image_page(result: Mapping[str, Any], location: str, request_id: str | None) -> ImagePage:
-    items = result.get("images")
-    items = items if isinstance(items, list) else []
-    records = [record for record in (parse_image(item, location) for item in items) if record is not None]
-    skipped = len(items) - len(records)
-    if skipped:
-        log.warning("jdcloud describeImages [%s]: skipped %d record(s) without imageId requestId=%s",
-                    location, skipped, request_id)
-    total = integer(result.get("totalCount"))
-    return ImagePage(records, total if total is not None else len(items), request_id, skipped)
-
-
-def parse_single_image(result: Mapping[str, Any], location: str, *, action: str,
-                       request_id: str | None) -> ImageRecord:
-    record = parse_image(result.get("image"), location)
-    if record is None:
-        raise UnavailableError(provider=PROVIDER, action=action, code="MALFORMED_RESPONSE",
-                               message="the image has no imageId", request_id=request_id, location=location)
-    return record
-
-
-def parse_tags(value: object) -> tuple[Tag, ...]:
-    """Disk tags: a plain array of {key, value}; a Zenlayer-style wrapper object is read too."""
-    if isinstance(value, Mapping):
-        value = value.get("tags")
-    if not isinstance(value, list):
-        return ()
-    return tuple(
-        Tag(key, _str(item.get("value")))
-        for item in value if isinstance(item, Mapping) and (key := _str(item.get("key"))) is not None
-    )
-
-
-def parse_volume(raw: object, location: str) -> VolumeRecord | None:
-    """A disk.Disk record, or None without a usable diskId."""
-    if not isinstance(raw, Mapping):
-        return None
-    disk_id = usable_id(raw.get("diskId"))
-    if disk_id is None:
-        return None
-    attachments = raw.get("attachments")
-    instance_id = next((
-        _str(item.get("instanceId")) for item in (attachments if isinstance(attachments, list) else [])
-        if isinstance(item, Mapping) and _str(item.get("instanceId"))
-    ), None)
-    return VolumeRecord(
-        provider=ProviderName.JDCLOUD,
-        location=location,
-        disk_id=disk_id,
-        name=_str(raw.get("name")),
-        disk_type=_str(raw.get("diskType")),
-        category=None,  # describeDisks lists cloud disks only; JD has no further category
-        size_gib=integer(raw.get("diskSizeGB")),
-        status_raw=_str(raw.get("status")),
-        instance_id=instance_id,
-        zone_id=_str(raw.get("az")),
-        encrypted=boolean(raw.get("encrypted")),
-        snapshot_id=_str(raw.get("snapshotId")),
-        created_at=parse_time(raw.get("createTime")),
-        tags=parse_tags(raw.get("tags")),
-        raw=dict(raw),
-    )
-
-
-def parse_volume_page(result: Mapping[str, Any], location: str, request_id: str | None) -> VolumePage:
-    items = result.get("disks")
-    items = items if isinstance(items, list) else []
-    records = [record for record in (parse_volume(item, location) for item in items) if record is not None]
-    if len(records) != len(items):
-        log.warning("jdcloud describeDisks [%s]: skipped %d record(s) without diskId requestId=%s",
-                    location, len(items) - len(records), request_id)
-    total = integer(result.get("totalCount"))
-    return VolumePage(records, total if total is not None else len(items), request_id)
-
-
-def parse_single_volume(result: Mapping[str, Any], location: str, *, action: str,
-                        request_id: str | None) -> VolumeRecord:
-    record = parse_volume(result.get("disk"), location)
-    if record is None:
-        raise UnavailableError(provider=PROVIDER, action=action, code="MALFORMED_RESPONSE",
-                               message="the disk has no diskId", request_id=request_id, location=location)
-    return record
 
 
 def chunks(values: Sequence[str], size: int) -> list[list[str]]:

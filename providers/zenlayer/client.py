@@ -15,9 +15,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from ..base import ImagePage, ImageRecord, Location, ProviderName, VolumePage
+from ..base import ImagePage, ImageRecord, Location, VolumePage
 from ..http import HttpRequest, HttpResponse, RateLimiter, Transport
-from . import models
+from . import models, records
 from .signing import ZenlayerCredentials, ZenlayerToken, sign
 
 T = TypeVar("T")
@@ -54,9 +54,9 @@ def account_key_of(credentials: ZenlayerCredentials | ZenlayerToken) -> str:
 
 
 class ZenlayerClient:
-    provider = ProviderName.ZENLAYER
+    provider = models.NAME
     page_size_min = 1
-    page_size_max = models.MAX_PAGE_SIZE
+    page_size_max = models.PAGE_SIZE_MAX
 
     def __init__(
         self,
@@ -100,7 +100,7 @@ class ZenlayerClient:
         })
         return await self._call(
             "DescribeImages", body, location,
-            lambda response, request_id: models.parse_image_page(response, location, request_id),
+            lambda response, request_id: records.parse_image_page(response, location, request_id),
         )
 
     async def get_images(self, location: str, image_ids: Sequence[str]) -> list[ImageRecord]:
@@ -124,7 +124,7 @@ class ZenlayerClient:
         })
         return await self._call(
             "DescribeDisks", body, location,
-            lambda response, request_id: models.parse_volume_page(response, location, request_id),
+            lambda response, request_id: records.parse_volume_page(response, location, request_id),
         )
 
     async def probe(self) -> str:
@@ -136,7 +136,7 @@ class ZenlayerClient:
     async def describe_zones(self, zone_ids: Sequence[str] | None = None) -> list[Location]:
         """DescribeZones as the API orders them (not paginated: one call lists every zone)."""
         body = {"zoneIds": list(zone_ids)} if zone_ids is not None else {}
-        return await self._call("DescribeZones", body, None, lambda response, _: models.parse_zones(response))
+        return await self._call("DescribeZones", body, None, lambda response, _: records.parse_zones(response))
 
     # --- plumbing ---------------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """A Zenlayer ZEC emulator: `POST /api/v2/zec`, routed on `x-zc-action`, over the demo catalog.
 
-Actions: DescribeZones, DescribeRegions, DescribeImages, DescribeDisks. Behaviour follows the docs
-(see shared/reference/providers.md section 1):
+Actions: DescribeZones, DescribeImages, DescribeDisks (the ones the client calls). Behaviour follows the docs
+(Zenlayer's public ZEC API 2.0 reference):
 
 - Authentication: ZC2-HMAC-SHA256 is verified over the raw body bytes and the Content-Type and Host
   header values exactly as received (the docs sign `application/json; charset=utf-8`, the SDKs plain
@@ -22,7 +22,7 @@ Actions: DescribeZones, DescribeRegions, DescribeImages, DescribeDisks. Behaviou
   imageStatus exact; osType case-insensitive (records say `windows` and `Windows`); tagKeys matches
   images carrying ANY of the keys; tags matches images carrying ALL the key=value pairs. DescribeDisks
   takes the same paging and tag rules and diskName as a fuzzy match (zoneId optional there).
-  DescribeZones and DescribeRegions are not paginated; unknown ids in zoneIds/regionIds are simply
+  DescribeZones is not paginated; unknown ids in zoneIds are simply
   absent from the answer. Order is always catalog order.
 - Success: `{"requestId": id, "response": {"requestId": id, ...}}`, the same id twice.
 
@@ -39,10 +39,10 @@ from typing import Any
 
 from aiohttp import web
 
-from ..catalog.zenlayer import Record, ZenlayerCatalog, default_catalog
 from ..emulation import CallCounter, Faults, install
 from . import signing
-from .models import MAX_PAGE_SIZE, MAX_TAG_FILTERS
+from .catalog import Record, ZenlayerCatalog, default_catalog
+from .models import MAX_TAG_FILTERS, PAGE_SIZE_MAX
 from .signing import DEMO_CREDENTIALS, ZenlayerCredentials
 
 PATH = "/api/v2/zec"
@@ -163,7 +163,7 @@ class Params:
         return [(t["key"], t.get("value")) for t in value]
 
     def page(self) -> tuple[int, int]:
-        return self.integer("pageNum", 1, 1), self.integer("pageSize", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
+        return self.integer("pageNum", 1, 1), self.integer("pageSize", DEFAULT_PAGE_SIZE, 1, PAGE_SIZE_MAX)
 
 
 def record_tags(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -228,11 +228,6 @@ class Actions:
         wanted = set(ids) if ids is not None else None
         return {"zoneSet": [z for z in self.catalog.zones if wanted is None or z["zoneId"] in wanted]}
 
-    def describe_regions(self, params: Params) -> dict[str, Any]:
-        ids = params.texts("regionIds")
-        wanted = set(ids) if ids is not None else None
-        return {"regionSet": [r for r in self.catalog.regions() if wanted is None or r["regionId"] in wanted]}
-
     def describe_images(self, params: Params) -> dict[str, Any]:
         zone_id = params.text("zoneId")
         if not zone_id:
@@ -280,7 +275,6 @@ def create_app(
     actions = Actions(catalog if catalog is not None else default_catalog())
     routes: Mapping[str, Callable[[Params], dict[str, Any]]] = {
         "DescribeZones": actions.describe_zones,
-        "DescribeRegions": actions.describe_regions,
         "DescribeImages": actions.describe_images,
         "DescribeDisks": actions.describe_disks,
     }

@@ -1,8 +1,9 @@
-"""The whole product on loopback: both emulators and the service, talking over real HTTP.
+"""The whole product on loopback: every registered provider's emulator and the service, over real HTTP.
 
-`running_stack()` starts the Zenlayer and JD Cloud emulators (their fault and call-counter objects in
-hand), points the service's settings at them with the demo credentials, and serves the real ASGI app
-with uvicorn on a free port. Tests then send GraphQL over HTTP and read the emulators' counters.
+`running_stack()` starts each provider's emulator (its fault and call-counter objects in hand), points
+the service's settings at them the way demo mode does (each spec's `emulated_settings`), and serves
+the real ASGI app with uvicorn on a free port. Tests then send GraphQL over HTTP and read the
+emulators' counters.
 """
 
 from __future__ import annotations
@@ -13,35 +14,38 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import aiohttp
 import uvicorn
 
 from graphql_api.app import create_app
-from graphql_api.settings import JdcloudSettings, Secret, Settings, ZenlayerSettings
-from providers.catalog.jdcloud import default_catalog as jdcloud_catalog
-from providers.jdcloud import emulator as jd_emulator
-from providers.jdcloud.signing import DEMO_CREDENTIALS as JD_DEMO
-from providers.zenlayer import emulator as zen_emulator
-from providers.zenlayer.signing import DEMO_CREDENTIALS as ZEN_DEMO
+from graphql_api.demo import Embedded
+from graphql_api.settings import Settings
+from providers.registry import PROVIDERS
 from tests.support import Emulated, emulated
 
 
 @dataclass
 class Stack:
     url: str  # the service's base URL
-    zenlayer: Emulated
-    jdcloud: Emulated
+    emulators: dict[str, Emulated]  # provider value -> its emulator
     session: aiohttp.ClientSession
 
     @property
+    def zenlayer(self) -> Emulated:
+        return self.emulators["zenlayer"]
+
+    @property
+    def jdcloud(self) -> Emulated:
+        return self.emulators["jdcloud"]
+
+    @property
     def calls(self) -> int:
-        return self.zenlayer.counter.total + self.jdcloud.counter.total
+        return sum(e.counter.total for e in self.emulators.values())
 
     def reset_calls(self) -> None:
-        self.zenlayer.counter.reset()
-        self.jdcloud.counter.reset()
+        for emulator in self.emulators.values():
+            emulator.counter.reset()
 
     async def graphql(self, query: str, variables: dict[str, Any] | None = None, **headers: str) -> dict[str, Any]:
         """POST a query; returns the JSON body (asserting the HTTP exchange itself succeeded)."""
@@ -54,23 +58,10 @@ class Stack:
             return body  # type: ignore[no-any-return]
 
 
-def stack_settings(zen_url: str, jd_url: str, **overrides: Any) -> Settings:
-    zen = urlsplit(zen_url)
-    return dataclasses.replace(
-        Settings(
-            zenlayer=ZenlayerSettings(
-                access_key_id=ZEN_DEMO.access_key_id, access_key_password=Secret(ZEN_DEMO.access_key_password),
-                domain=zen.netloc, scheme="http",
-            ),
-            jdcloud=JdcloudSettings(
-                access_key=JD_DEMO.access_key, secret_key=Secret(JD_DEMO.secret_key), vm_endpoint=jd_url,
-                disk_endpoint=jd_url, regions=tuple(sorted(jdcloud_catalog().regions)),
-            ),
-            upstream_timeout=2.0,
-            upstream_max_attempts=2,
-        ),
-        **overrides,
-    )
+def stack_settings(urls: dict[str, str], **overrides: Any) -> Settings:
+    """Settings pointing every provider at its emulator (demo credentials), with test-speed upstream policy."""
+    settings = Embedded(urls).settings(Settings(upstream_timeout=2.0, upstream_max_attempts=2))
+    return dataclasses.replace(settings, **overrides)
 
 
 @asynccontextmanager
@@ -95,11 +86,12 @@ async def serve_asgi(app: Any) -> AsyncIterator[str]:
 async def running_stack(adjust: Callable[[Settings], Settings] | None = None, **overrides: Any) -> AsyncIterator[Stack]:
     """`overrides` replace Settings fields; `adjust` may rewrite the finished settings (e.g. credentials)."""
     async with AsyncExitStack() as stack:
-        zenlayer = await stack.enter_async_context(emulated(zen_emulator.create_app))
-        jdcloud = await stack.enter_async_context(emulated(jd_emulator.create_app))
-        settings = stack_settings(zenlayer.url, jdcloud.url, **overrides)
+        emulators = {
+            spec.name.value: await stack.enter_async_context(emulated(spec.create_emulator)) for spec in PROVIDERS
+        }
+        settings = stack_settings({name: e.url for name, e in emulators.items()}, **overrides)
         if adjust is not None:
             settings = adjust(settings)
         url = await stack.enter_async_context(serve_asgi(create_app(settings)))
         session = await stack.enter_async_context(aiohttp.ClientSession())
-        yield Stack(url, zenlayer, jdcloud, session)
+        yield Stack(url, emulators, session)

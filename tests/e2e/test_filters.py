@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from providers.base import ImageRecord, ImageSource, ImageStatus, OsType, ProviderName
-from providers.catalog.jdcloud import default_catalog as jdcloud_catalog
-from providers.catalog.zenlayer import default_catalog as zenlayer_catalog
-from providers.jdcloud.models import parse_image as parse_jdcloud
-from providers.zenlayer.models import parse_image as parse_zenlayer
+from providers.jdcloud.catalog import default_catalog as jdcloud_catalog
+from providers.jdcloud.records import parse_image as parse_jdcloud
+from providers.zenlayer.catalog import default_catalog as zenlayer_catalog
+from providers.zenlayer.records import parse_image as parse_zenlayer
 
 from .harness import Stack
 from .queries import codes
@@ -41,12 +41,12 @@ def key(record: ImageRecord) -> tuple[str, str, str]:
 
 def zen(predicate: Callable[[ImageRecord], bool]) -> Callable[[ImageRecord], bool]:
     """A raw Zenlayer parameter: narrows Zenlayer images only."""
-    return lambda r: r.provider is not ProviderName.ZENLAYER or predicate(r)
+    return lambda r: r.provider != ProviderName("zenlayer") or predicate(r)
 
 
 def jd(predicate: Callable[[ImageRecord], bool]) -> Callable[[ImageRecord], bool]:
     """A raw JD Cloud parameter: narrows JD Cloud images only."""
-    return lambda r: r.provider is not ProviderName.JDCLOUD or predicate(r)
+    return lambda r: r.provider != ProviderName("jdcloud") or predicate(r)
 
 
 def tag_keys(record: ImageRecord) -> set[str]:

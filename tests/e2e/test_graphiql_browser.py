@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from providers.catalog.zenlayer import default_catalog as zenlayer_catalog
+from providers.zenlayer.catalog import default_catalog as zenlayer_catalog
 from tests.node_tools import NODE_MODULES, ensure_node_modules, require_node, run_node_json
 from tests.support import require_or_skip
 

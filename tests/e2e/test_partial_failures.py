@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from graphql_api.settings import Secret, Settings
+from providers.jdcloud import models as jdcloud_models
 
 from .harness import Stack, running_stack
 from .queries import PAGE, codes
@@ -49,7 +50,8 @@ async def test_one_retry_hides_a_single_throttle(stack: Stack) -> None:
 
 async def test_wrong_credentials_are_an_operator_problem_not_a_crash() -> None:
     def wrong_jd_secret(settings: Settings) -> Settings:
-        return dataclasses.replace(settings, jdcloud=dataclasses.replace(settings.jdcloud, secret_key=Secret("nope")))
+        jdcloud = dataclasses.replace(settings.section("jdcloud"), secret_key=Secret("nope"))
+        return dataclasses.replace(settings, providers={**settings.providers, jdcloud_models.NAME: jdcloud})
 
     async with running_stack(adjust=wrong_jd_secret) as stack:
         body = await stack.graphql(PAGE, {"first": 3})

@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 import redis.asyncio as redis
 
-from providers.catalog.jdcloud import default_catalog as jdcloud_catalog
+from providers.jdcloud.catalog import default_catalog as jdcloud_catalog
 from providers.jdcloud.signing import DEMO_CREDENTIALS as JD_DEMO
 from providers.zenlayer.signing import DEMO_CREDENTIALS as ZEN_DEMO
 from tests.support import REDIS_TEST_URL
@@ -78,7 +78,7 @@ async def test_two_service_processes_serve_each_others_entries_and_purge_empties
     first_query = {"query": PICKER, "variables": {"first": 20}}
     second_query = {"query": PICKER, "variables": {"first": 7, "filter": {"providers": ["JDCLOUD"]}}}
     async with running_stack(cache_url=REDIS_TEST_URL) as a:
-        b = Stack(second_process(service_env(a)), a.zenlayer, a.jdcloud, a.session)
+        b = Stack(second_process(service_env(a)), a.emulators, a.session)
         await wait_until_up(a.session, b.url)
 
         _, _, from_a = await post(a, first_query)

@@ -17,9 +17,9 @@ from aiocache.serializers import PickleSerializer
 
 from providers.base import ImageRecord
 from providers.cache import CachedCatalog
-from providers.catalog.zenlayer import default_catalog
 from providers.emulation import CallCounter, Faults
 from providers.errors import NotFoundError, UnavailableError
+from providers.zenlayer.catalog import default_catalog
 from providers.zenlayer.client import ZenlayerClient
 from providers.zenlayer.emulator import create_app
 from providers.zenlayer.signing import DEMO_CREDENTIALS

@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 import aiohttp
 import pytest
 
-from providers.catalog.zenlayer import default_catalog
 from providers.emulation import FAULT_KINDS, CallCounter, Faults
 from providers.zenlayer import signing
+from providers.zenlayer.catalog import default_catalog
 from providers.zenlayer.emulator import create_app
 from providers.zenlayer.signing import DEMO_CREDENTIALS
 from tests.support import serve

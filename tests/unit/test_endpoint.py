@@ -13,7 +13,8 @@ from starlette.requests import Request
 from graphql_api.context import build_context
 from graphql_api.endpoint import APPLICATION_JSON, GRAPHQL_RESPONSE_JSON, GraphQLEndpoint, negotiate
 from graphql_api.schema import build_schema
-from resolvers.loaders import Limits, RequestScope
+from graphql_api.settings import DEFAULTS
+from resolvers.loaders import RequestScope
 
 
 @pytest.mark.parametrize(
@@ -39,7 +40,7 @@ def test_negotiate(accept: str | None, expected: str | None) -> None:
 
 
 def endpoint(context_factory: Callable[[Request], RequestScope] | None = None, **options: Any) -> GraphQLEndpoint:
-    factory = context_factory or (lambda request: build_context({}, Limits(), request))
+    factory = context_factory or (lambda request: build_context({}, DEFAULTS.limits, request))
     return GraphQLEndpoint(build_schema(), context_factory=factory, **options)
 
 

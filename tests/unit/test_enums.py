@@ -4,15 +4,21 @@ import pytest
 
 from graphql_api.types import enums
 from providers import base
+from providers.registry import PROVIDERS
 
 
 @pytest.mark.parametrize(
     ("graphql_enum", "provider_enum"),
     [(enums.OsType, base.OsType), (enums.ImageSource, base.ImageSource), (enums.ImageStatus, base.ImageStatus),
-     (enums.CloudProvider, base.ProviderName)],
+    ],
 )
 def test_graphql_enums_mirror_the_normalized_enums(graphql_enum: type, provider_enum: type) -> None:
     assert [m.name for m in graphql_enum] == [m.name for m in provider_enum]  # type: ignore[attr-defined]
+
+
+def test_cloud_provider_has_a_member_per_registered_provider_in_order() -> None:
+    assert [(m.name, m.value) for m in enums.CloudProvider] == [(p.name, p.value) for p in PROVIDERS.names]
+    assert [enums.to_provider(m) for m in enums.CloudProvider] == list(PROVIDERS.names)
 
 
 def test_every_graphql_enum_value_is_documented() -> None:

@@ -10,8 +10,8 @@ from graphql_api.settings import SettingsError, load
 def test_no_credentials_means_demo_mode_with_documented_defaults() -> None:
     settings = load({})
     assert settings.demo_mode
-    assert settings.zenlayer.base_url == "https://console.zenlayer.com"
-    assert settings.jdcloud.vm_endpoint == "https://vm.jdcloud-api.com"
+    assert settings.section("zenlayer").base_url == "https://console.zenlayer.com"
+    assert settings.section("jdcloud").vm_endpoint == "https://vm.jdcloud-api.com"
     assert settings.cache_url == "memory://" and settings.cache_ttl == 300
 
 
@@ -22,9 +22,9 @@ def test_provider_variables_and_secret_masking() -> None:
         "CIG_API_KEYS": "k1,k2",
     })
     assert not settings.demo_mode
-    assert settings.zenlayer.zones == ("asia-east-1a", "na-west-1a")
-    assert settings.jdcloud.regions == ("cn-north-1",)
-    assert not settings.jdcloud.configured
+    assert settings.section("zenlayer").zones == ("asia-east-1a", "na-west-1a")
+    assert settings.section("jdcloud").regions == ("cn-north-1",)
+    assert not settings.section("jdcloud").configured
     assert "s3cret-password" not in repr(settings) and "k1" not in repr(settings)
 
 
@@ -33,7 +33,7 @@ def test_toml_file_with_environment_winning(tmp_path: Path) -> None:
     config.write_text('[jdcloud]\naccess_key = "ak"\nsecret_key = "sk"\nregions = ["cn-east-2"]\n'
                       '[cig]\ncache_ttl = 60\n')
     settings = load({"CIG_CONFIG": str(config), "CIG_CACHE_TTL": "30"})
-    assert settings.jdcloud.configured and settings.jdcloud.regions == ("cn-east-2",)
+    assert settings.section("jdcloud").configured and settings.section("jdcloud").regions == ("cn-east-2",)
     assert settings.cache_ttl == 30
 
 

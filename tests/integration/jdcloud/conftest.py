@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from providers.catalog.jdcloud import default_catalog
+from providers.jdcloud.catalog import default_catalog
 from providers.jdcloud.client import JdcloudClient
 from providers.jdcloud.emulator import create_app
 from providers.jdcloud.signing import DEMO_CREDENTIALS

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from providers.base import ImageRecord, Location, ProviderName
-from providers.catalog.jdcloud import JdcloudCatalog, Record, default_catalog
 from providers.errors import AuthFailedError, BadRequestError, NotFoundError, ThrottledError, UnavailableError
 from providers.http import Transport
+from providers.jdcloud.catalog import JdcloudCatalog, Record, default_catalog
 from providers.jdcloud.client import JdcloudClient
 from providers.jdcloud.emulator import create_app
 from providers.jdcloud.signing import DEMO_CREDENTIALS, JdcloudCredentials
@@ -140,25 +140,24 @@ async def test_get_images_chunks_ids_by_100(client: JdcloudClient, emulator: Emu
     assert emulator.counter.by_action == {"describeImages": 2}
 
 
-async def test_describe_image(client: JdcloudClient, emulator: Emulated) -> None:
-    record = await client.describe_image(REGION, "img-m5s0****30")
+async def test_images_by_id_are_read_whole(client: JdcloudClient, emulator: Emulated) -> None:
+    record, private, with_data = await client.get_images(REGION, ["img-m5s0****30", "img-cn1pri0004",
+                                                                  "img-cn1pri0003", "img-nope"])
     assert record.name == "CentOS 7.6 64位" and record.boot_mode == "uefi" and record.size_gib == 0
-    private = await client.describe_image(REGION, "img-cn1pri0004")
     assert private.name == "测试 镜像 a&b=c" and private.launch_permission == "ownerOnly"
-    with_data = await client.describe_image(REGION, "img-cn1pri0003")
     assert with_data.data_disks and with_data.data_disks[0].size_gib == 100
+    assert emulator.counter.by_action == {"describeImages": 1}
     with pytest.raises(NotFoundError) as caught:
-        await client.describe_image(REGION, "img-nope")
+        await client.get_images("cn-nowhere-1", ["img-m5s0****30"])
     assert caught.value.code == "NOT_FOUND" and caught.value.status == 404 and caught.value.request_id
-    assert emulator.counter.by_action == {"describeImage": 4}
 
 
 async def test_list_locations_is_the_configured_regions_sorted(emulator: Emulated) -> None:
     async with transport() as t:
         client = JdcloudClient(t, DEMO_CREDENTIALS, vm_endpoint=emulator.url, disk_endpoint=emulator.url,
                                regions=["cn-south-1", "cn-north-1", "cn-south-1"])
-        assert await client.list_locations() == [Location(ProviderName.JDCLOUD, "cn-north-1"),
-                                                 Location(ProviderName.JDCLOUD, "cn-south-1")]
+        assert await client.list_locations() == [Location(ProviderName("jdcloud"), "cn-north-1"),
+                                                 Location(ProviderName("jdcloud"), "cn-south-1")]
     assert emulator.counter.total == 0
     assert client.page_size_min == 10 and client.page_size_max == 100
     assert DEMO_CREDENTIALS.secret_key not in client.account_key and len(client.account_key) == 16
@@ -217,11 +216,10 @@ async def test_describe_disks_orders_and_pages(client: JdcloudClient, emulator: 
     second = await client.list_volumes(REGION, {"orders": [{"name": "create_time", "direction": 1}]},
                                        page_number=2, page_size=10)
     assert [v.disk_id for v in first.records + second.records] == [d["diskId"] for d in newest_first[:20]]
-    disk = await client.describe_disk(REGION, "vol-cn10004")
+    by_id = {"filters": [{"name": "diskId", "operator": "eq", "values": ["vol-cn10004", "vol-nope"]}]}
+    (disk,) = (await client.list_volumes(REGION, by_id, page_number=1, page_size=10)).records
     assert disk.status_raw == "creating" and disk.zone_id == "cn-north-1b"
-    with pytest.raises(NotFoundError):
-        await client.describe_disk(REGION, "vol-nope")
-    assert emulator.counter.by_action == {"describeDisks": 2, "describeDisk": 2}
+    assert emulator.counter.by_action == {"describeDisks": 3}
 
 
 async def test_a_disk_filter_the_api_does_not_know_is_a_bad_request(client: JdcloudClient) -> None:
@@ -364,12 +362,10 @@ async def test_an_injected_error_is_retried_then_surfaces(client: JdcloudClient,
 async def test_the_counter_counts_calls_per_action(client: JdcloudClient, emulator: Emulated) -> None:
     await client.list_images(REGION, {"imageSource": "public"}, page_number=1, page_size=10)
     await client.list_images(REGION, {"imageSource": "thirdparty"}, page_number=1, page_size=10)
-    await client.describe_image(REGION, "img-m5s0****29")
+    await client.get_images(REGION, ["img-m5s0****29"])
     await client.list_volumes(REGION, {}, page_number=1, page_size=10)
-    await client.describe_disk(REGION, "vol-cn10001")
-    assert emulator.counter.by_action == {"describeImages": 2, "describeImage": 1, "describeDisks": 1,
-                                          "describeDisk": 1}
-    assert emulator.counter.total == 5
+    assert emulator.counter.by_action == {"describeImages": 3, "describeDisks": 1}
+    assert emulator.counter.total == 4
 
 
 async def test_probe_makes_one_small_signed_call(client: JdcloudClient, emulator: Emulated) -> None:

@@ -12,11 +12,10 @@ from jdcloud_sdk.core.credential import Credential
 from jdcloud_sdk.core.logger import ERROR, Logger
 from jdcloud_sdk.services.disk.apis.DescribeDisksRequest import DescribeDisksParameters, DescribeDisksRequest
 from jdcloud_sdk.services.disk.client.DiskClient import DiskClient
-from jdcloud_sdk.services.vm.apis.DescribeImageRequest import DescribeImageParameters, DescribeImageRequest
 from jdcloud_sdk.services.vm.apis.DescribeImagesRequest import DescribeImagesParameters, DescribeImagesRequest
 from jdcloud_sdk.services.vm.client.VmClient import VmClient
 
-from providers.catalog.jdcloud import default_catalog
+from providers.jdcloud.catalog import default_catalog
 from providers.jdcloud.signing import DEMO_CREDENTIALS
 from tests.support import Emulated
 
@@ -61,15 +60,6 @@ async def test_the_sdk_sends_python_booleans_and_id_lists(emulator: Emulated) ->
     assert [i["imageId"] for i in by_ids.result["images"]] == ["img-m5s0****29", "img-cn1pri0003"]
     named = await asyncio.to_thread(client.send, _images(imageSource="private", imageName="测试 镜像"))
     assert [i["imageId"] for i in named.result["images"]] == ["img-cn1pri0004"]
-
-
-async def test_the_sdk_reads_one_image_and_a_not_found(emulator: Emulated) -> None:
-    client = VmClient(_credential(), _config(emulator), QUIET)
-    one = DescribeImageRequest(DescribeImageParameters(REGION, "img-cn1pub0003"))
-    found = await asyncio.to_thread(client.send, one)
-    assert found.error is None and found.result["image"]["imageId"] == "img-cn1pub0003"
-    missing = await asyncio.to_thread(client.send, DescribeImageRequest(DescribeImageParameters(REGION, "img-none")))
-    assert missing.error.code == 404 and missing.error.status == "NOT_FOUND" and missing.request_id
 
 
 async def test_the_sdk_gets_a_documented_parameter_error(emulator: Emulated) -> None:

@@ -12,7 +12,6 @@ import aiohttp
 import pytest
 
 from providers.base import ImageSource, ImageStatus, OsType, Tag
-from providers.catalog.zenlayer import SEED_IMAGES, ZenlayerCatalog, default_catalog
 from providers.errors import (
     AuthFailedError,
     BadRequestError,
@@ -22,6 +21,7 @@ from providers.errors import (
     UnavailableError,
 )
 from providers.http import CallPolicy, Transport
+from providers.zenlayer.catalog import SEED_IMAGES, ZenlayerCatalog, default_catalog
 from providers.zenlayer.client import ZenlayerClient
 from providers.zenlayer.emulator import create_app
 from providers.zenlayer.signing import DEMO_CREDENTIALS, ZenlayerCredentials, ZenlayerToken

@@ -61,12 +61,6 @@ async def test_unknown_action_and_bad_bodies(emulator: Emulated) -> None:
     assert (status, document["code"]) == (400, "MISSING_PARAMETER")
 
 
-async def test_regions(emulator: Emulated) -> None:
-    status, document, _ = await post(emulator, b'{"regionIds": ["eu-west-1"]}', action="DescribeRegions")
-    assert status == 200
-    assert [r["regionId"] for r in document["response"]["regionSet"]] == ["eu-west-1"]
-
-
 async def test_injected_faults_use_the_zenlayer_envelope(emulator: Emulated) -> None:
     emulator.faults.queue("throttle", "error")
     status, document, headers = await post(emulator, b'{"zoneId": "asia-east-1a"}')

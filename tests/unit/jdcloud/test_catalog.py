@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from providers.catalog.jdcloud import build_catalog, default_catalog
-from providers.jdcloud.models import JD_IMAGE_SOURCES, parse_image, parse_volume
+from providers.jdcloud.catalog import build_catalog, default_catalog
+from providers.jdcloud.records import JD_IMAGE_SOURCES, parse_image, parse_volume
 
 CATALOG = default_catalog()
 NORTH = CATALOG.images_by_region["cn-north-1"]

@@ -12,7 +12,6 @@ from jdcloud_sdk.core.parameterbuilder import WithoutBodyBuilder
 from jdcloud_sdk.services.vm.apis.DescribeImagesRequest import DescribeImagesParameters, DescribeImagesRequest
 
 from providers.base import Disk, ImageSource, ImageStatus, OsType, Tag
-from providers.catalog.jdcloud import default_catalog
 from providers.errors import (
     AuthFailedError,
     BadRequestError,
@@ -22,7 +21,8 @@ from providers.errors import (
     UnavailableError,
 )
 from providers.http import HttpResponse
-from providers.jdcloud import models
+from providers.jdcloud import models, records
+from providers.jdcloud.catalog import default_catalog
 
 # --- query encoding -----------------------------------------------------------------------------------
 
@@ -88,7 +88,7 @@ SEED = default_catalog().images_by_region["cn-north-1"][0]
 
 
 def test_the_seed_record_reads_fully() -> None:
-    record = models.parse_image(SEED, "cn-north-1")
+    record = records.parse_image(SEED, "cn-north-1")
     assert record is not None
     assert (record.image_id, record.name, record.platform, record.os_version) == (
         "img-m5s0****29", "CentOS 8.2 64位", "CentOS", "8.2")
@@ -104,7 +104,7 @@ def test_the_seed_record_reads_fully() -> None:
 
 
 def test_odd_shapes_are_read_leniently() -> None:
-    record = models.parse_image({
+    record = records.parse_image({
         "imageId": "img-odd", "osType": "Windows", "osVersion": 2019, "imageSource": "self", "status": "error_copy",
         "systemDiskSizeGB": "60", "sizeMB": "2048", "progress": "45%", "offline": "True", "uefiSupport": "true",
         "createTime": "2024-05-01T10:00:00Z", "tags": {"tags": [{"key": "x"}]},
@@ -137,7 +137,7 @@ def test_odd_shapes_are_read_leniently() -> None:
     ("Public", ImageSource.OFFICIAL), ("gallery", ImageSource.OTHER), (None, ImageSource.OTHER),
 ])
 def test_image_sources(raw: str | None, expected: ImageSource) -> None:
-    assert models.image_source_of(raw) is expected
+    assert records.image_source_of(raw) is expected
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -147,12 +147,12 @@ def test_image_sources(raw: str | None, expected: ImageSource) -> None:
     ("frozen", ImageStatus.OTHER), (None, ImageStatus.OTHER),
 ])
 def test_image_statuses(raw: str | None, expected: ImageStatus) -> None:
-    assert models.image_status_of(raw) is expected
+    assert records.image_status_of(raw) is expected
 
 
 def test_boot_mode_from_either_field() -> None:
     def mode(**fields: object) -> str | None:
-        record = models.parse_image({"imageId": "i", **fields}, "r")
+        record = records.parse_image({"imageId": "i", **fields}, "r")
         assert record is not None
         return record.boot_mode
 
@@ -162,7 +162,7 @@ def test_boot_mode_from_either_field() -> None:
 
 
 def test_records_without_a_usable_id_are_skipped_and_counted() -> None:
-    page = models.parse_image_page({"images": [
+    page = records.parse_image_page({"images": [
         SEED, {"name": "no id"}, {"imageId": ""}, {"imageId": None}, "junk", {"imageId": "img-2", "osType": 7},
     ], "totalCount": "6"}, "cn-north-1", "req-1")
     assert [r.image_id for r in page.records] == ["img-m5s0****29", "img-2"]
@@ -171,25 +171,25 @@ def test_records_without_a_usable_id_are_skipped_and_counted() -> None:
 
 
 def test_reverse_mappings_for_pushdown() -> None:
-    assert {models.IMAGE_SOURCE_VALUES[s] for s in models.IMAGE_SOURCE_VALUES} == set(models.JD_IMAGE_SOURCES)
-    for source, raw in models.IMAGE_SOURCE_VALUES.items():
-        assert models.image_source_of(raw) is source
-    assert models.IMAGE_STATUS_VALUES == {ImageStatus.AVAILABLE: "ready"}
-    assert models.JD_IMAGE_SOURCES == ("public", "thirdparty", "private", "shared", "community")
+    assert {records.IMAGE_SOURCE_VALUES[s] for s in records.IMAGE_SOURCE_VALUES} == set(records.JD_IMAGE_SOURCES)
+    for source, raw in records.IMAGE_SOURCE_VALUES.items():
+        assert records.image_source_of(raw) is source
+    assert records.IMAGE_STATUS_VALUES == {ImageStatus.AVAILABLE: "ready"}
+    assert records.JD_IMAGE_SOURCES == ("public", "thirdparty", "private", "shared", "community")
 
 
 def test_disks_read_into_volumes() -> None:
     raw = default_catalog().disks_by_region["cn-north-1"][0]
-    volume = models.parse_volume(raw, "cn-north-1")
+    volume = records.parse_volume(raw, "cn-north-1")
     assert volume is not None
     assert (volume.disk_id, volume.zone_id, volume.status_raw, volume.instance_id) == (
         "vol-cn10000", "cn-north-1a", "in-use", "i-cn10000")
     assert volume.tags == (Tag("env", "prod"), Tag("team", "web"))
     assert volume.size_gib == 20 and volume.disk_type == "ssd.gp1"
-    odd = models.parse_volume({"diskId": 12, "diskSizeGB": "30", "tags": None, "encrypted": "False"}, "r")
+    odd = records.parse_volume({"diskId": 12, "diskSizeGB": "30", "tags": None, "encrypted": "False"}, "r")
     assert odd is not None and odd.disk_id == "12" and odd.size_gib == 30 and odd.tags == () and odd.encrypted is False
-    assert models.parse_volume({"name": "no id"}, "r") is None
-    page = models.parse_volume_page({"disks": [raw, {}], "totalCount": 2}, "cn-north-1", None)
+    assert records.parse_volume({"name": "no id"}, "r") is None
+    page = records.parse_volume_page({"disks": [raw, {}], "totalCount": 2}, "cn-north-1", None)
     assert [v.disk_id for v in page.records] == ["vol-cn10000"] and page.total_count == 2
 
 

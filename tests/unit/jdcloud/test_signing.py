@@ -18,7 +18,7 @@ from providers.jdcloud import signing
 from providers.jdcloud.models import encode_query
 from providers.jdcloud.signing import DEMO_CREDENTIALS, JdcloudCredentials
 
-# The verified vector of shared/reference/providers.md section 2.2 (only content-type;host signed).
+# A vector verified against the JD Cloud Python SDK's signer (only content-type;host signed).
 URL = "https://vm.jdcloud-api.com/v1/regions/cn-north-1/images?imageSource=public&pageSize=100"
 DATE = "20240101T000000Z"
 NOW = datetime(2024, 1, 1, tzinfo=UTC)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from providers.catalog.zenlayer import SEED_IMAGES, build_catalog, default_catalog
+from providers.zenlayer.catalog import SEED_IMAGES, build_catalog, default_catalog
 
 
 def test_deterministic() -> None:

@@ -18,7 +18,7 @@ from providers.errors import (
     UnavailableError,
 )
 from providers.http import HttpResponse
-from providers.zenlayer import models
+from providers.zenlayer import models, records
 
 TAGS = [{"key": "env", "value": "prod"}, {"key": "team", "value": None}]
 EXPECTED_TAGS = (Tag("env", "prod"), Tag("team", None))
@@ -40,27 +40,27 @@ def image(**fields: Any) -> dict[str, Any]:
     ("unexpected", ()),
 ])
 def test_every_tags_shape_becomes_a_tuple(value: Any, expected: tuple[Tag, ...]) -> None:
-    assert models.parse_tags(value) == expected
-    record = models.parse_image(image(tags=value), "z")
+    assert records.parse_tags(value) == expected
+    record = records.parse_image(image(tags=value), "z")
     assert record is not None and record.tags == expected
 
 
 def test_absent_tags_are_empty() -> None:
-    record = models.parse_image(image(), "z")
+    record = records.parse_image(image(), "z")
     assert record is not None and record.tags == ()
 
 
 @pytest.mark.parametrize(("size", "expected"), [("20", 20.0), (20, 20.0), (1.5, 1.5), (" 30 ", 30.0), ("big", None),
                                                 (None, None), (True, None)])
 def test_image_size_as_string_or_number(size: Any, expected: float | None) -> None:
-    record = models.parse_image(image(imageSize=size), "z")
+    record = records.parse_image(image(imageSize=size), "z")
     assert record is not None and record.size_gib == expected
 
 
 @pytest.mark.parametrize(("value", "expected"), [("40", 40), (40, 40), (None, None), ("4.5", None)])
 def test_min_disk_size(value: Any, expected: int | None) -> None:
     fields = {} if value is None else {"minDiskSize": value}
-    record = models.parse_image(image(**fields), "z")
+    record = records.parse_image(image(**fields), "z")
     assert record is not None and record.min_disk_size_gib == expected
 
 
@@ -70,7 +70,7 @@ def test_min_disk_size(value: Any, expected: int | None) -> None:
     (None, OsType.OTHER),
 ])
 def test_os_type_any_case_and_raw_kept(raw: str | None, expected: OsType) -> None:
-    record = models.parse_image(image(osType=raw), "z")
+    record = records.parse_image(image(osType=raw), "z")
     assert record is not None and record.os_type is expected and record.os_type_raw == raw
 
 
@@ -79,7 +79,7 @@ def test_os_type_any_case_and_raw_kept(raw: str | None, expected: OsType) -> Non
     ("SHARED_WITH_ME", ImageSource.OTHER), (None, ImageSource.OTHER),
 ])
 def test_image_source(raw: str | None, expected: ImageSource) -> None:
-    record = models.parse_image(image(imageSource=raw), "z")
+    record = records.parse_image(image(imageSource=raw), "z")
     assert record is not None and record.source is expected and record.source_raw == raw
 
 
@@ -89,14 +89,14 @@ def test_image_source(raw: str | None, expected: ImageSource) -> None:
     ("PROCESSING", ImageStatus.CREATING), ("MIGRATING", ImageStatus.OTHER),
 ])
 def test_image_status(raw: str, expected: ImageStatus) -> None:
-    record = models.parse_image(image(imageStatus=raw), "z")
+    record = records.parse_image(image(imageStatus=raw), "z")
     assert record is not None and record.status is expected and record.status_raw == raw
 
 
 def test_fields_map_onto_the_record() -> None:
     raw = image(category="Ubuntu", imageVersion="Server 24.04 LTS", imageDescription="d",
                 nicNetworkType=["FailOver", "VirtioOnly"])
-    record = models.parse_image(raw, "asia-east-1a")
+    record = records.parse_image(raw, "asia-east-1a")
     assert record is not None
     assert (record.location, record.image_id, record.name, record.platform, record.os_version, record.description) == (
         "asia-east-1a", "img-1", "one", "Ubuntu", "Server 24.04 LTS", "d")
@@ -105,14 +105,14 @@ def test_fields_map_onto_the_record() -> None:
 
 
 def test_nic_network_type_as_a_string_is_one_value() -> None:
-    record = models.parse_image(image(nicNetworkType="vf,virtio"), "z")
+    record = records.parse_image(image(nicNetworkType="vf,virtio"), "z")
     assert record is not None and record.nic_network_types == ("vf,virtio",)
 
 
 def test_a_record_without_a_usable_id_is_skipped_counted_and_logged(caplog: pytest.LogCaptureFixture) -> None:
     response = {"totalCount": 4, "dataSet": [image(), {"imageName": "secret-looking-name"}, image(imageId=""), "junk"]}
     with caplog.at_level(logging.WARNING, logger="providers.zenlayer"):
-        page = models.parse_image_page(response, "z", "T-1")
+        page = records.parse_image_page(response, "z", "T-1")
     assert [r.image_id for r in page.records] == ["img-1"]
     assert (page.skipped, page.total_count, page.request_id) == (3, 4, "T-1")
     assert len(caplog.records) == 3
@@ -120,12 +120,12 @@ def test_a_record_without_a_usable_id_is_skipped_counted_and_logged(caplog: pyte
 
 
 def test_zone_and_disk_records() -> None:
-    zone = models.parse_zone({"zoneId": "asia-east-1a", "zoneName": "Hong Kong A", "regionId": "asia-east-1",
+    zone = records.parse_zone({"zoneId": "asia-east-1a", "zoneName": "Hong Kong A", "regionId": "asia-east-1",
                               "cityName": "Hong Kong", "countryCode": "HK"})
     assert zone is not None
     assert (zone.id, zone.name, zone.region_id, zone.city_name, zone.country_code) == (
         "asia-east-1a", "Hong Kong A", "asia-east-1", "Hong Kong", "HK")
-    disk = models.parse_disk({"diskId": "862857204414550690", "diskSize": 100, "diskCategory": "Basic NVMe SSD",
+    disk = records.parse_volume({"diskId": "862857204414550690", "diskSize": 100, "diskCategory": "Basic NVMe SSD",
                               "diskType": "DATA", "diskStatus": "AVAILABLE", "createTime": "2024-01-10T08:00:00Z",
                               "tags": {"tags": TAGS}}, "asia-east-1a")
     assert disk is not None
@@ -142,18 +142,18 @@ def test_request_bodies_drop_none_at_every_level() -> None:
 
 
 def test_reverse_mappings_for_pushdown() -> None:
-    assert models.OS_TYPE_VALUES[OsType.LINUX] == "linux"
-    assert OsType.OTHER not in models.OS_TYPE_VALUES
-    assert models.IMAGE_SOURCE_VALUES[ImageSource.MARKETPLACE] == "MARKETING"
-    assert ImageSource.SHARED not in models.IMAGE_SOURCE_VALUES
-    assert models.IMAGE_STATUS_VALUES[ImageStatus.AVAILABLE] == "AVAILABLE"
-    assert ImageStatus.CREATING not in models.IMAGE_STATUS_VALUES  # also SYNCING and PROCESSING
-    for os_type, value in models.OS_TYPE_VALUES.items():
-        assert models.os_type_of(value) is os_type
-    for source, value in models.IMAGE_SOURCE_VALUES.items():
-        assert models.source_of(value) is source
-    for status, value in models.IMAGE_STATUS_VALUES.items():
-        assert models.status_of(value) is status
+    assert records.OS_TYPE_VALUES[OsType.LINUX] == "linux"
+    assert OsType.OTHER not in records.OS_TYPE_VALUES
+    assert records.IMAGE_SOURCE_VALUES[ImageSource.MARKETPLACE] == "MARKETING"
+    assert ImageSource.SHARED not in records.IMAGE_SOURCE_VALUES
+    assert records.IMAGE_STATUS_VALUES[ImageStatus.AVAILABLE] == "AVAILABLE"
+    assert ImageStatus.CREATING not in records.IMAGE_STATUS_VALUES  # also SYNCING and PROCESSING
+    for os_type, value in records.OS_TYPE_VALUES.items():
+        assert records.os_type_of(value) is os_type
+    for source, value in records.IMAGE_SOURCE_VALUES.items():
+        assert records.source_of(value) is source
+    for status, value in records.IMAGE_STATUS_VALUES.items():
+        assert records.status_of(value) is status
 
 
 # --- envelopes --------------------------------------------------------------------------------------

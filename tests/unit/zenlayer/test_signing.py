@@ -14,7 +14,7 @@ from providers.zenlayer import signing
 from providers.zenlayer.models import serialize_request
 from providers.zenlayer.signing import DEMO_CREDENTIALS, ZenlayerCredentials, ZenlayerToken
 
-# The public docs' example (shared/reference/providers.md section 1.2).
+# The signing example of Zenlayer's public API docs.
 DOCS_PASSWORD = "Gu5t9xGARNpq86cd98joQYCN3"
 DOCS_BODY = b'{"pageSize":10,"pageNum":1,"zoneId":"HKG-A"}'
 DOCS_CONTENT_TYPE = "application/json; charset=utf-8"

@@ -228,17 +228,6 @@ class ZenlayerCatalog:
     def zone_ids(self) -> tuple[str, ...]:
         return tuple(str(zone["zoneId"]) for zone in self.zones)
 
-    def regions(self) -> list[Record]:
-        """DescribeRegions' regionSet, derived from the zones (one region per distinct regionId)."""
-        seen: dict[str, Record] = {}
-        for zone in self.zones:
-            seen.setdefault(zone["regionId"], {
-                "regionId": zone["regionId"], "regionName": zone["cityName"], "location": zone["countryName"],
-                "wideRegionName": zone["regionId"].split("-")[0], "wideRegionTitle": zone["regionId"].split("-")[0],
-                "administrativeRegion": zone["countryCode"],
-            })
-        return list(seen.values())
-
 
 def build_catalog() -> ZenlayerCatalog:
     zones: list[Record] = []

@@ -1,0 +1,44 @@
+"""`KindNode`: the Relay node and federation entity behaviour every listing kind's type shares.
+
+A kind's type (`Image`, `Volume`) subclasses it, names its `kind` (`resolvers.kinds`) and writes only
+`from_record`; lookups by global id, by Relay node ids and by federation reference are the same code
+for every kind, through the kind's per-request by-id loader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, ClassVar, Self
+
+import strawberry
+from strawberry import relay
+
+from resolvers import nodes
+from resolvers.kinds import ListingKind
+
+if TYPE_CHECKING:
+    from graphql_api.context import Context
+
+
+class KindNode(relay.Node):
+    kind: ClassVar[ListingKind[Any, Any]]
+
+    @classmethod
+    def from_record(cls, record: Any) -> Self:
+        raise NotImplementedError
+
+    @classmethod
+    def global_node_id(cls, record: Any) -> str:
+        return nodes.node_id(record.provider, record.location, cls.kind.id_of(record))
+
+    @classmethod
+    async def resolve_reference(cls, info: strawberry.Info[Context, None], id: strawberry.ID) -> Self | None:
+        record = await nodes.resolve(info.context, str(id), cls.kind)
+        return cls.from_record(record) if record is not None else None
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        records = await nodes.load_by_node_ids(info.context, cls.kind, list(node_ids))
+        return [cls.from_record(r) if r is not None else None for r in records]

@@ -1,0 +1,53 @@
+"""The `[jdcloud]` settings section (`JDCLOUD_*`, plus `CIG_JDCLOUD_RATE_LIMIT`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from ..config import ConfigError, Lookup, Secret, csv, http_url, rate_limit, secret
+from .catalog import default_catalog
+from .client import DEFAULT_DISK_ENDPOINT, DEFAULT_VM_ENDPOINT
+from .signing import DEMO_CREDENTIALS, JdcloudCredentials
+
+# JD Cloud has no region listing API; these are the regions its Terraform provider knows.
+DEFAULT_REGIONS = ("cn-north-1", "cn-east-1", "cn-east-2", "cn-south-1")
+
+
+@dataclass(frozen=True, slots=True)
+class JdcloudSettings:
+    access_key: str | None = None
+    secret_key: Secret | None = None
+    vm_endpoint: str = DEFAULT_VM_ENDPOINT
+    disk_endpoint: str = DEFAULT_DISK_ENDPOINT
+    regions: tuple[str, ...] = DEFAULT_REGIONS
+    rate_limit: float | None = None
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.access_key and self.secret_key)
+
+    @property
+    def credentials(self) -> JdcloudCredentials:
+        return JdcloudCredentials(self.access_key or "", self.secret_key.value if self.secret_key else "")
+
+
+def load(lookup: Lookup) -> JdcloudSettings:
+    settings = JdcloudSettings(
+        access_key=lookup("JDCLOUD_ACCESS_KEY"),
+        secret_key=secret(lookup, "JDCLOUD_SECRET_KEY"),
+        vm_endpoint=http_url("JDCLOUD_VM_ENDPOINT", str(lookup("JDCLOUD_VM_ENDPOINT") or DEFAULT_VM_ENDPOINT)),
+        disk_endpoint=http_url("JDCLOUD_DISK_ENDPOINT", str(lookup("JDCLOUD_DISK_ENDPOINT") or DEFAULT_DISK_ENDPOINT)),
+        regions=csv(lookup("JDCLOUD_REGIONS")) or DEFAULT_REGIONS,
+        rate_limit=rate_limit(lookup, "CIG_JDCLOUD_RATE_LIMIT"),
+    )
+    if bool(settings.access_key) != bool(settings.secret_key):
+        raise ConfigError("set both JDCLOUD_ACCESS_KEY and JDCLOUD_SECRET_KEY")
+    return settings
+
+
+def emulated(settings: JdcloudSettings, url: str) -> JdcloudSettings:
+    """`settings` pointed at an emulator (both endpoints), with the demo credentials and its regions."""
+    return replace(
+        settings, access_key=DEMO_CREDENTIALS.access_key, secret_key=Secret(DEMO_CREDENTIALS.secret_key),
+        vm_endpoint=url, disk_endpoint=url, regions=tuple(sorted(default_catalog().regions)),
+    )

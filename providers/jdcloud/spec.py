@@ -1,0 +1,62 @@
+"""JD Cloud's registration: the one `SPEC` `providers.registry` lists."""
+
+from __future__ import annotations
+
+import logging
+
+from ..config import limiter
+from ..http import Transport
+from ..spec import ProviderSpec, RawParam
+from . import config, emulator, models, pushdown
+from .client import JdcloudClient
+from .signing import DEMO_CREDENTIALS
+
+log = logging.getLogger("providers.jdcloud")
+
+
+def _client(transport: Transport, settings: config.JdcloudSettings) -> JdcloudClient:
+    return JdcloudClient(
+        transport, settings.credentials, vm_endpoint=settings.vm_endpoint, disk_endpoint=settings.disk_endpoint,
+        regions=settings.regions, limiter=limiter(settings.rate_limit),
+    )
+
+
+def _run_emulator(host: str, port: int, settings: config.JdcloudSettings) -> None:
+    """Accept the configured key pair, otherwise the demo one."""
+    credentials = settings.credentials if settings.configured else DEMO_CREDENTIALS
+    log.info("JD Cloud vm+disk emulator on http://%s:%d/v1 (access key %s)", host, port, credentials.access_key)
+    emulator.run(host, port, credentials)
+
+
+SPEC = ProviderSpec(
+    name=models.NAME,
+    title="JD Cloud",
+    description="JD Cloud Virtual Machines (vm) and Cloud Disk (disk).",
+    toml_table="jdcloud",
+    env_prefix="JDCLOUD_",
+    load_settings=config.load,
+    create_client=_client,
+    create_emulator=emulator.create_app,
+    emulated_settings=config.emulated,
+    run_emulator=_run_emulator,
+    plan_image_sources=pushdown.plan_image_sources,
+    image_params=(
+        RawParam("image_source", "imageSource", str, "`imageSource`: `public`, `thirdparty`, `private`, `shared` "
+                 "or `community`. When no source is given, every source is listed."),
+        RawParam("offline", "offline", bool, "`offline`: list images taken offline (true) or online (false). "
+                 "Meaningful for public and thirdparty images only."),
+        RawParam("platform", "platform", str, "`platform`: `Ubuntu`, `CentOS`, `Windows Server`."),
+        RawParam("root_device_type", "rootDeviceType", str, "`rootDeviceType`: `localDisk` or `cloudDisk`."),
+        RawParam("launch_permission", "launchPermission", str, "`launchPermission` (private images only): "
+                 "`specifiedUsers` or `ownerOnly`."),
+        RawParam("status", "status", str, "`status`, e.g. `ready`."),
+        RawParam("architecture", "architecture", str, "`architecture`: `x86_64` or `arm64`."),
+        RawParam("boot_mode", "bootMode", str, "`bootMode`: `bios` or `uefi`."),
+        RawParam("instance_ids", "instanceIds", list[str], "`instanceIds`: images created from these instances "
+                 "(exact match)."),
+        RawParam("service_code", "serviceCode", str, "`serviceCode` (deprecated by JD Cloud)."),
+    ),
+    image_params_description="Raw JD Cloud describeImages parameters, sent as given.",
+    volume_params=pushdown.volume_params,
+    location_help="JD Cloud region",
+)

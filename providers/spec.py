@@ -1,0 +1,69 @@
+"""`ProviderSpec`: everything the service needs to know about one cloud, declared by its package.
+
+Each provider package exposes one `SPEC` (in `providers/<cloud>/spec.py`); `providers.registry` lists
+them. Settings, the client, demo mode, the CLI, the image filter's raw sub-input, image pushdown and
+volume parameters all loop over the registry and read these fields; no code outside a provider's
+package names that provider.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from aiohttp import web
+
+from .base import ImageCatalog, Location, ProviderName
+from .config import Lookup
+from .emulation import CallCounter, Faults
+from .http import Transport
+from .query import ImageQuery, Source, VolumeQuery
+
+
+class ProviderSettings(Protocol):
+    """One provider's settings section (a frozen dataclass in its package)."""
+
+    @property
+    def configured(self) -> bool:
+        """True when credentials are set, so the service serves this provider."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class RawParam:
+    """A provider request parameter offered raw in the image filter's per-provider sub-input."""
+
+    attribute: str  # the GraphQL input field, snake_case (camelCased in the schema)
+    wire: str  # the provider's parameter name
+    kind: type[str] | type[bool] | type[list[str]]
+    description: str
+
+
+class EmulatorFactory(Protocol):
+    def __call__(self, *, faults: Faults | None = ..., counter: CallCounter | None = ...) -> web.Application: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderSpec:
+    name: ProviderName
+    title: str  # for people: logs, the CLI
+    description: str  # the GraphQL `CloudProvider` enum value's description
+    # Settings: a TOML table and the environment variable prefixes its keys are read under
+    # (`[zenlayercloud] access_key_id` is `ZENLAYERCLOUD_ACCESS_KEY_ID`).
+    toml_table: str
+    env_prefix: str
+    load_settings: Callable[[Lookup], ProviderSettings]
+    create_client: Callable[[Transport, Any], ImageCatalog]  # (transport, its settings section)
+    # Demo mode and tests: the emulator app (serving the package's demo catalog) and the settings
+    # section that points at it with the demo credentials, keeping the operator's non-credential options.
+    create_emulator: EmulatorFactory
+    emulated_settings: Callable[[Any, str], ProviderSettings]  # (current section, emulator base URL)
+    run_emulator: Callable[[str, int, Any], None]  # CLI `emulate`: host, port, section (its credentials)
+    # Images: how a query becomes this provider's listings (pushdown, residual, partitions).
+    plan_image_sources: Callable[[ImageQuery, Sequence[Location]], list[Source]]
+    image_params: tuple[RawParam, ...]
+    image_params_description: str
+    # Volumes: the provider's own disk listing parameters for a query (no paging).
+    volume_params: Callable[[VolumeQuery], Mapping[str, Any]]
+    location_help: str  # what a location is here, e.g. "Zenlayer zone"; for documentation
