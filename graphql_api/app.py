@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib import metadata
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -13,19 +15,26 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
+from strawberry.http.ides import get_graphql_ide_html
 
 from providers.base import ImageCatalog
 from providers.errors import ProviderError
+from providers.http import CallOutcome
 
+from . import request_context
 from . import settings as settings_module
 from .api_keys import ApiKeys
 from .context import Context, build_context
-from .endpoint import ASSETS_PATH, GraphQLEndpoint, negotiate
+from .cors import CORSMiddleware
+from .endpoint import GraphQLEndpoint, negotiate
+from .graphiql import ASSETS_PATH, find_assets
 from .metrics import Metrics
+from .request_context import RequestContextMiddleware
 from .response_cache import ResponseCache, ResponseCacheFront
 from .schema import build_schema
 from .services import Services, running
 from .settings import Settings
+from .tracing import from_environment
 
 log = logging.getLogger("graphql_api")
 
@@ -69,10 +78,32 @@ def create_app(settings: Settings | None = None) -> Starlette:
         return build_context(services.catalogs, services.limits, request)
 
     def count_errors(codes: list[str]) -> None:
+        request_context.note_errors(codes)
         for code in codes:
             metrics.graphql_errors.labels(code).inc()
 
-    assets = settings.graphiql_assets_dir
+    tracing = from_environment(os.environ, service_version=_version())
+
+    def observe_upstream(outcome: CallOutcome) -> None:
+        metrics.observe_upstream(outcome)
+        request_context.note_upstream(outcome)
+        if tracing is not None:
+            tracing.record_attempt(outcome)
+
+    def observe_cache(provider: str, action: str, hit: bool) -> None:
+        metrics.observe_cache(provider, action, hit)
+        request_context.note_cache(provider, action, hit)
+        if tracing is not None:
+            tracing.record_cache(provider, action, hit)
+
+    assets = find_assets(settings.graphiql_assets_dir, get_graphql_ide_html(graphql_ide="graphiql"))
+    if settings.graphiql:
+        if assets.directory is not None:
+            log.info("GraphiQL: serving its JavaScript from %s (works offline)", assets.directory)
+        else:
+            log.warning("GraphiQL: no local copy of its JavaScript (%s); the page loads it from unpkg.com, "
+                        "which needs internet access. Install it with `npm ci` in graphiql/ "
+                        "(python3 dev.py serve does this when npm is available)", assets.problem)
     api_keys = ApiKeys(settings.api_keys)
     # Entries never outlive the provider answers they were built from: no provider cache, no response cache.
     response_cache = ResponseCache(
@@ -80,7 +111,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     ) if settings.response_cache.enabled and settings.cache_ttl > 0 else None
     endpoint = GraphQLEndpoint(
         schema, context_factory=context_for, api_keys=api_keys, graphiql=settings.graphiql,
-        assets_available=assets is not None, on_errors=count_errors, response_cache=response_cache,
+        graphiql_assets=assets, on_errors=count_errors, response_cache=response_cache,
     )
 
     async def healthz(request: Request) -> Response:
@@ -110,22 +141,29 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with running(settings, metrics) as services:
-            state["services"] = services
-            app.state.services = services
-            if response_cache is None:
-                yield
-                return
-            used = services.settings
-            response_cache.open(used.response_cache.url or used.cache_url, (  # what changes the answers
-                schema.as_str(), services.limits, used.max_query_depth, used.max_aliases,
-                sorted((p.value, repr(section)) for p, section in used.providers.items()),  # secrets masked
-                sorted((p.value, c.account_key) for p, c in services.catalogs.items()),
-            ))
-            try:
-                yield
-            finally:
-                await response_cache.close()
+        try:
+            async with running(
+                settings, metrics, observe=observe_upstream, on_lookup=observe_cache,
+                propagate=tracing.inject if tracing is not None else None,
+            ) as services:
+                state["services"] = services
+                app.state.services = services
+                if response_cache is None:
+                    yield
+                    return
+                used = services.settings
+                response_cache.open(used.response_cache.url or used.cache_url, (  # what changes the answers
+                    schema.as_str(), services.limits, used.max_query_depth, used.max_aliases,
+                    sorted((p.value, repr(section)) for p, section in used.providers.items()),  # secrets masked
+                    sorted((p.value, c.account_key) for p, c in services.catalogs.items()),
+                ))
+                try:
+                    yield
+                finally:
+                    await response_cache.close()
+        finally:
+            if tracing is not None:
+                tracing.shutdown()  # flushes the spans still queued
 
     routes: list[BaseRoute] = [
         Route("/graphql", endpoint),  # every method reaches the endpoint: it answers 405 in JSON
@@ -133,12 +171,23 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics_route, methods=["GET"]),
     ]
-    if assets is not None:
-        routes.append(Mount(ASSETS_PATH.rstrip("/"), StaticFiles(directory=assets), name="graphiql-assets"))
+    if settings.graphiql and assets.directory is not None:
+        routes.append(Mount(ASSETS_PATH.rstrip("/"), StaticFiles(directory=assets.directory), name="graphiql-assets"))
     app = Starlette(routes=routes, lifespan=lifespan)
-    app.add_middleware(_RequestMetrics, metrics=metrics)
-    # A hit skips routing and every middleware added before this line; one that must shape every answer
-    # (CORS headers, request ids) is added after it, so it wraps the front too.
+    # Outermost last: the request id, log line and span cover everything, answers from caches included.
+    # The response cache's front is innermost: a hit skips routing, the endpoint and Strawberry, and still
+    # gets CORS headers, its count in /metrics, a request id and a log line.
     if response_cache is not None:
-        app.add_middleware(ResponseCacheFront, cache=response_cache, metrics=metrics, negotiate=negotiate)
+        app.add_middleware(ResponseCacheFront, cache=response_cache, negotiate=negotiate)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, origins=settings.cors_origins)
+    app.add_middleware(_RequestMetrics, metrics=metrics)
+    app.add_middleware(RequestContextMiddleware, tracing=tracing)
     return app
+
+
+def _version() -> str:
+    try:
+        return metadata.version("cloud-images-graphql")
+    except metadata.PackageNotFoundError:
+        return "unknown"

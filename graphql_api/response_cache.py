@@ -1,9 +1,10 @@
 """The response cache: whole answers of repeated query operations, served before anything is parsed.
 
-1. `ResponseCacheFront`, the outermost middleware (only Starlette's error guard wraps it), digests the
-   raw request (method, media type, client scope, body or query string) and looks it up among the
-   store's aliases. A hit is sent as stored: no routing, no other middleware, no JSON or GraphQL
-   parsing, no validation, no execution, no provider.
+1. `ResponseCacheFront`, the innermost middleware (inside the request context, metrics and CORS layers,
+   so a hit still gets its request id, log line, count and CORS headers), digests the raw request
+   (method, media type, client scope, body or query string) and looks it up among the store's aliases.
+   A hit is sent as stored: no routing, no JSON or GraphQL parsing, no validation, no execution, no
+   provider.
 2. Otherwise the endpoint parses the request as usual and looks up the canonical key: document,
    `operationName`, variables and extensions as canonical JSON (so JSON key order and whitespace do
    not matter), media type, client scope and the deployment's fingerprint (schema, limits, provider
@@ -214,13 +215,10 @@ class ResponseCacheFront:
     `Cache-Control: no-cache` requests (unless CIG_RESPONSE_CACHE_HONOR_NO_CACHE is off) pass without one.
     """
 
-    def __init__(self, app: ASGIApp, cache: ResponseCache, metrics: Metrics,
-                 negotiate: Callable[[str | None], str | None]) -> None:
+    def __init__(self, app: ASGIApp, cache: ResponseCache, negotiate: Callable[[str | None], str | None]) -> None:
         self.app = app
         self.cache = cache
         self.negotiate = negotiate
-        self.served = metrics.http_requests.labels(GRAPHQL_PATH, "200")
-        self.not_modified = metrics.http_requests.labels(GRAPHQL_PATH, "304")
         self._media: dict[bytes | None, str | None] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -272,17 +270,14 @@ class ResponseCacheFront:
         if method == "POST":
             await send({"type": "http.response.start", "status": 200, "headers": entry.headers})
             await send({"type": "http.response.body", "body": entry.body})
-            self.served.inc()
             return
         extra = cache.http_headers(entry, client)
         if etag_matches(if_none_match, entry.etag.encode()):
             await send({"type": "http.response.start", "status": 304, "headers": extra})
             await send({"type": "http.response.body", "body": b""})
-            self.not_modified.inc()
             return
         await send({"type": "http.response.start", "status": 200, "headers": entry.headers + extra})
         await send({"type": "http.response.body", "body": entry.body})
-        self.served.inc()
 
     def _negotiated(self, accept: bytes | None) -> str | None:
         try:

@@ -27,6 +27,7 @@ from resolvers.kinds import IMAGES, VOLUMES, ListingKind
 
 from .errors import ErrorPolicy, OperationNameRequired
 from .federation import Info, Schema
+from .request_context import OperationInfo
 from .settings import DEFAULTS
 from .types.connection import PageInfo
 from .types.enums import CloudProvider, to_provider
@@ -198,6 +199,7 @@ def build_schema(*, max_depth: int = DEFAULTS.max_query_depth, max_aliases: int 
             lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
             OperationNameRequired,
             ErrorPolicy,
+            OperationInfo,
         ],
     )
 

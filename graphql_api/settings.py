@@ -11,6 +11,7 @@ Secrets are held in `Secret`, whose repr is masked, so a logged settings object 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,6 +23,10 @@ from providers.config import ConfigError, Secret, boolean, csv, number
 from providers.registry import PROVIDERS
 from providers.spec import ProviderSettings
 from resolvers.loaders import Limits
+
+LOG_FORMATS = ("text", "json")
+# A browser origin: scheme, host and optional port, nothing else (no path, no trailing slash).
+ORIGIN = re.compile(r"https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?")
 
 
 def _default_sections() -> dict[ProviderName, ProviderSettings]:
@@ -66,6 +71,8 @@ class Settings:
     graphiql: bool = True
     graphiql_assets_dir: Path | None = None  # serve GraphiQL's JS/CSS locally (no CDN) from this directory
     log_level: str = "INFO"
+    log_format: str = "text"  # or "json": one JSON object per line
+    cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API cross-origin; "*" for any
     demo: bool = False  # forced demo mode; also on when no provider has credentials
     response_cache: ResponseCacheSettings = field(default_factory=ResponseCacheSettings)
 
@@ -86,6 +93,16 @@ class Settings:
 
 
 DEFAULTS = Settings()
+
+
+def _origins(value: Any) -> tuple[str, ...]:
+    origins = csv(value) or ()
+    for origin in origins:
+        if origin != "*" and not ORIGIN.fullmatch(origin):
+            raise SettingsError(
+                f"CIG_CORS_ORIGINS entries must be * or scheme://host[:port] (no path), got {origin!r}"
+            )
+    return tuple(o if o == "*" else o.lower() for o in origins)
 
 
 def _merged(env: Mapping[str, str]) -> dict[str, Any]:
@@ -136,6 +153,9 @@ def _load(v: Mapping[str, Any]) -> Settings:
     d = DEFAULTS
     cache_url = _url("CIG_CACHE_URL", str(opt("CIG_CACHE_URL") or d.cache_url))
     assets = opt("CIG_GRAPHIQL_ASSETS_DIR")
+    log_format = str(opt("CIG_LOG_FORMAT") or d.log_format).lower()
+    if log_format not in LOG_FORMATS:
+        raise SettingsError(f"CIG_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, got {log_format!r}")
     r, response_cache_url = d.response_cache, opt("CIG_RESPONSE_CACHE_URL")
     response_cache = ResponseCacheSettings(
         enabled=flag("CIG_RESPONSE_CACHE", r.enabled),
@@ -162,6 +182,8 @@ def _load(v: Mapping[str, Any]) -> Settings:
         graphiql=flag("CIG_GRAPHIQL", d.graphiql),
         graphiql_assets_dir=Path(assets) if assets else None,
         log_level=str(opt("CIG_LOG_LEVEL") or d.log_level).upper(),
+        log_format=log_format,
+        cors_origins=_origins(opt("CIG_CORS_ORIGINS")),
         demo=boolean("CIG_DEMO", opt("CIG_DEMO") or False),
         response_cache=response_cache,
     )

@@ -71,7 +71,7 @@ async def get(stack: Stack, query: str, variables: dict[str, Any] | None = None,
 
 
 def sent_headers(headers: CIMultiDict[str]) -> dict[str, str]:
-    return {k.lower(): v for k, v in headers.items() if k.lower() not in ("date", "server")}
+    return {k.lower(): v for k, v in headers.items() if k.lower() not in ("date", "server", "x-request-id")}
 
 
 async def metric(stack: Stack, name: str) -> float:
