@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.http.ides import get_graphql_ide_html
 
 from providers.base import ImageCatalog
+from providers.breaker import CircuitState
 from providers.errors import ProviderError
 from providers.http import CallOutcome
 
@@ -27,6 +28,7 @@ from .api_keys import ApiKeys
 from .context import Context, build_context
 from .cors import CORSMiddleware
 from .endpoint import GraphQLEndpoint, negotiate
+from .execution import ExecutionMode
 from .graphiql import ASSETS_PATH, find_assets
 from .metrics import Metrics
 from .request_context import RequestContextMiddleware
@@ -71,7 +73,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or settings_module.load()
     metrics = Metrics()
     state: dict[str, Services] = {}
-    schema = build_schema(max_depth=settings.max_query_depth, max_aliases=settings.max_aliases)
+    schema = build_schema(
+        max_depth=settings.max_query_depth, max_aliases=settings.max_aliases,
+        execution=ExecutionMode(settings.compiled_execution), observer=metrics,
+    )
 
     def context_for(request: Request) -> Context:
         services = state["services"]
@@ -132,11 +137,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
         results = await asyncio.gather(*(probe(c) for c in services.catalogs.values()))
         providers = dict(zip(names, results, strict=True))
         healthy = sum(r == "ok" for r in results)
-        status = "ok" if healthy == len(results) else "degraded" if healthy else "unavailable"
-        body = {"status": status, "demo": services.demo, "providers": providers}
+        # Circuits that are not closed: those locations are skipped (or probed) instead of called.
+        circuits = {
+            f"{provider.upper()}/{location or '-'}": state.value
+            for (provider, location), state in sorted(services.breakers.states().items(), key=str)
+            if state is not CircuitState.CLOSED
+        }
+        status = "ok" if healthy == len(results) and not circuits else "degraded" if healthy else "unavailable"
+        body: dict[str, object] = {"status": status, "demo": services.demo, "providers": providers}
+        if circuits:
+            body["circuits"] = circuits
         return JSONResponse(body, status_code=200 if healthy else 503)
 
     async def metrics_route(request: Request) -> Response:
+        metrics.observe_circuits(state["services"].breakers.states())
         return Response(metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
     @asynccontextmanager

@@ -5,9 +5,14 @@ Labels are low-cardinality and never carry ids, filter values, URLs or credentia
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from providers.breaker import CircuitState
 from providers.http import CallOutcome
+
+CIRCUIT_VALUES = {CircuitState.CLOSED: 0, CircuitState.HALF_OPEN: 1, CircuitState.OPEN: 2}
 
 
 class Metrics:
@@ -56,6 +61,47 @@ class Metrics:
             "cig_response_cache_memory_bytes", "Bytes the in-memory response cache holds (answers, keys, "
             "bookkeeping).", registry=self.registry,
         )
+
+        self.circuit_state = Gauge(
+            "cig_circuit_state", "Circuit breaker per provider and location: 0 closed, 1 half-open (next call "
+            "probes), 2 open (calls skipped).", ["provider", "location"], registry=self.registry,
+        )
+        self.backend_failures = Counter(
+            "cig_shared_state_failures", "Failed calls to the shared store (Redis), by component (cache or "
+            "quota); while it fails the cache is bypassed and quotas are per process.", ["component"],
+            registry=self.registry,
+        )
+        self.executions = Counter(
+            "cig_executions", "Root fields completed, by path: compiled, graphql_core, bailed (compiled code met an "
+            "awaitable and graphql-core took over), shadow_match, shadow_mismatch, shadow_skipped.", ["outcome"],
+            registry=self.registry,
+        )
+        self.plans = Counter(
+            "cig_compiled_plans", "Root fields compiled, by result: compiled, unsupported (left to graphql-core), "
+            "failed (the compiler raised; graphql-core answered).", ["result"], registry=self.registry,
+        )
+        self.plan_seconds = Histogram(
+            "cig_compiled_plan_seconds", "Time to compile one root field's selection.", registry=self.registry,
+            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25),
+        )
+
+    def observe_circuit(self, provider: str, location: str | None, state: CircuitState) -> None:
+        self.circuit_state.labels(provider, location or "-").set(CIRCUIT_VALUES[state])
+
+    def observe_circuits(self, states: Mapping[tuple[str, str | None], CircuitState]) -> None:
+        """Refresh every gauge (an open circuit turns half-open with time, not with an event)."""
+        for (provider, location), state in states.items():
+            self.observe_circuit(provider, location, state)
+
+    def observe_backend_failure(self, component: str) -> None:
+        self.backend_failures.labels(component).inc()
+
+    def observe_execution(self, outcome: str) -> None:
+        self.executions.labels(outcome).inc()
+
+    def observe_compile(self, result: str, seconds: float) -> None:
+        self.plans.labels(result).inc()
+        self.plan_seconds.observe(seconds)
 
     def observe_upstream(self, outcome: CallOutcome) -> None:
         self.upstream_requests.labels(outcome.provider, outcome.action, outcome.outcome).inc()

@@ -11,8 +11,9 @@
    accounts and locations, so replicas of another version never share entries). A hit there is served
    and the raw digest becomes its alias; nothing is executed either.
 3. A miss executes. The answer is stored when it has no error (partial answers included), the
-   operation is a query, it selects no time-dependent field (`oldestDataAgeSeconds`: a stored copy
-   would state a wrong age) and it stays fresh at least MIN_LIFETIME_SECONDS. Its lifetime is the
+   operation is a query, it selects no time-dependent field (`oldestDataAgeSeconds`, a node's
+   `freshness`: a stored copy would state a wrong age or call cached data LIVE) and it stays fresh at
+   least MIN_LIFETIME_SECONDS. Its lifetime is the
    shortest remaining freshness of the provider answers it was built from, as the provider cache
    reports them (`providers.cache.freshness`); CIG_CACHE_TTL when it used none (schema, configuration).
 """
@@ -41,7 +42,7 @@ from .settings import ResponseCacheSettings
 PENDING = "cig.response_cache"  # the ASGI scope key carrying a request's Pending from the front to the endpoint
 GRAPHQL_PATH = "/graphql"
 MIN_LIFETIME_SECONDS = 1.0  # an answer fresh for less is served, not stored
-TIME_DEPENDENT_FIELDS = frozenset({"oldestDataAgeSeconds"})
+TIME_DEPENDENT_FIELDS = frozenset({"oldestDataAgeSeconds", "freshness"})
 DOCUMENT_ANALYSES = 256  # documents whose cacheability is remembered (by digest)
 MEDIA_CACHE_SIZE = 64  # distinct Accept headers whose negotiation is remembered
 
@@ -292,8 +293,10 @@ class ResponseCacheFront:
 
 
 def _no_cache(cache_control: bytes) -> bool:
+    """`no-cache`, `no-store`, or a `max-age` bound: the provider layer applies that bound per answer,
+    which a stored whole answer cannot."""
     directives = {d.strip().split(b"=")[0].lower() for d in cache_control.split(b",")}
-    return b"no-cache" in directives or b"no-store" in directives
+    return not directives.isdisjoint((b"no-cache", b"no-store", b"max-age"))
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, Message]:

@@ -33,7 +33,7 @@ def _default_sections() -> dict[ProviderName, ProviderSettings]:
     return {spec.name: spec.load_settings(lambda name: None) for spec in PROVIDERS}
 
 
-__all__ = ["DEFAULTS", "Secret", "Settings", "SettingsError", "load"]
+__all__ = ["DEFAULTS", "Secret", "Settings", "SettingsError", "execution_mode", "load"]
 
 
 class SettingsError(ValueError):
@@ -68,6 +68,13 @@ class Settings:
     upstream_timeout: float = 10.0
     upstream_max_attempts: int = 4
     max_response_bytes: int = 16 * 1024 * 1024
+    operation_timeout: float = 5.0  # seconds per GraphQL operation for all its provider calls; 0 = none
+    stale_if_error: float = 900.0  # seconds past the TTL an answer is kept and served when the provider fails
+    stale_while_revalidate: float = 0.0  # seconds past the TTL an answer is served at once while refreshed
+    min_max_age: float = 5.0  # the smallest `Cache-Control: max-age` a client may ask for
+    breaker_failures: int = 5  # failed calls in a row that open a provider location's circuit
+    breaker_open_seconds: float = 30.0  # how long an open circuit skips calls before one probe
+    quota_max_wait: float = 2.0  # longest wait for a client-side quota slot
     graphiql: bool = True
     graphiql_assets_dir: Path | None = None  # serve GraphiQL's JS/CSS locally (no CDN) from this directory
     log_level: str = "INFO"
@@ -75,6 +82,7 @@ class Settings:
     cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API cross-origin; "*" for any
     demo: bool = False  # forced demo mode; also on when no provider has credentials
     response_cache: ResponseCacheSettings = field(default_factory=ResponseCacheSettings)
+    compiled_execution: str = "on"  # "on", "off" or "shadow" (see graphql_api.execution)
 
     @property
     def demo_mode(self) -> bool:
@@ -89,6 +97,7 @@ class Settings:
         return Limits(
             default_page_size=self.default_page_size, max_page_size=self.max_page_size,
             max_scan_items=self.max_scan_items, max_node_ids=self.max_node_ids,
+            operation_timeout=self.operation_timeout or None, min_max_age=self.min_max_age,
         )
 
 
@@ -179,6 +188,13 @@ def _load(v: Mapping[str, Any]) -> Settings:
         upstream_timeout=num("CIG_UPSTREAM_TIMEOUT", d.upstream_timeout, float, 0.1),
         upstream_max_attempts=num("CIG_UPSTREAM_MAX_ATTEMPTS", d.upstream_max_attempts, int, 1),
         max_response_bytes=num("CIG_MAX_RESPONSE_BYTES", d.max_response_bytes, int, 1024),
+        operation_timeout=num("CIG_OPERATION_TIMEOUT", d.operation_timeout, float),
+        stale_if_error=num("CIG_STALE_IF_ERROR", d.stale_if_error, float),
+        stale_while_revalidate=num("CIG_STALE_WHILE_REVALIDATE", d.stale_while_revalidate, float),
+        min_max_age=num("CIG_MIN_MAX_AGE", d.min_max_age, float),
+        breaker_failures=num("CIG_BREAKER_FAILURES", d.breaker_failures, int, 1),
+        breaker_open_seconds=num("CIG_BREAKER_OPEN_SECONDS", d.breaker_open_seconds, float, 0.01),
+        quota_max_wait=num("CIG_QUOTA_MAX_WAIT", d.quota_max_wait, float),
         graphiql=flag("CIG_GRAPHIQL", d.graphiql),
         graphiql_assets_dir=Path(assets) if assets else None,
         log_level=str(opt("CIG_LOG_LEVEL") or d.log_level).upper(),
@@ -186,4 +202,14 @@ def _load(v: Mapping[str, Any]) -> Settings:
         cors_origins=_origins(opt("CIG_CORS_ORIGINS")),
         demo=boolean("CIG_DEMO", opt("CIG_DEMO") or False),
         response_cache=response_cache,
+        compiled_execution=execution_mode(opt("CIG_COMPILED_EXECUTION")),
     )
+
+
+def execution_mode(value: Any) -> str:
+    """`CIG_COMPILED_EXECUTION`: true (default) or false, or `shadow` to run both ways and compare."""
+    if value is None or value == "":
+        return "on"
+    if str(value).strip().lower() == "shadow":
+        return "shadow"
+    return "on" if boolean("CIG_COMPILED_EXECUTION", value) else "off"

@@ -109,7 +109,8 @@ async def test_json_key_order_and_whitespace_share_the_entry(executions: list[st
 
 
 async def test_answers_with_errors_are_never_stored(executions: list[str]) -> None:
-    async with running_stack() as stack:
+    # The failures must not open the circuit: the healed query has to reach JD Cloud again.
+    async with running_stack(breaker_failures=1000) as stack:
         stack.jdcloud.faults.error_rate = 1.0
         for _ in range(2):
             status, _, body = await post(stack, {"query": PICKER, "variables": {"first": 3}})
