@@ -130,6 +130,9 @@ class UpstreamBudget(SchemaExtension):
             yield
             return
         dry_run = is_dry_run(scope, context.operation_extensions)
+        request = getattr(scope, "request", None)
+        if request is not None and (dry_run or self.report_calls):
+            request.state.unrepeatable = True  # the response cache must not replay it
         if dry_run or self.max_calls:
             plan = await plan_operation(
                 self.execution_context.schema, document, context.variables, context.operation_name, scope,

@@ -15,6 +15,10 @@
 - Every error body is JSON with `errors[].extensions.code`, never plain text; an unexpected exception
   in the endpoint is logged with its traceback and answered 500 `INTERNAL_SERVER_ERROR`.
 - A browser asking for HTML gets GraphiQL (`graphql_api.graphiql`), offline when a local copy is installed.
+- With the response cache (graphql_api.response_cache), a request the front could not answer is looked
+  up once more by its canonical key after parsing; a miss executes and offers its answer to the cache.
+  GET answers then carry `ETag` and `Cache-Control: max-age` (stored) or `no-store` (never stored), and
+  a matching `If-None-Match` gets 304.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
+from providers.cache import freshness
 from resolvers.errors import INTERNAL_SERVER_ERROR
 from resolvers.loaders import RequestScope
 
@@ -43,6 +48,8 @@ from .errors import GRAPHQL_VALIDATION_FAILED, classify, new_error_id, stamped
 from .graphiql import Assets, render_page
 from .limits import RequestLimits, RequestRefused, check_request, decode_json
 from .request_context import with_request_id
+from .response_cache import PENDING, Pending, ResponseCache, etag_matches
+from .response_store import Entry
 
 log = logging.getLogger("graphql_api.endpoint")
 
@@ -93,6 +100,13 @@ NO_ASSETS = Assets(None, "no local copy configured")
 HTTP_ERROR_CODES = {400: "BAD_REQUEST", 405: "METHOD_NOT_ALLOWED"}
 
 
+class _CachedAnswer(Exception):
+    """Not an error: carries a response cache hit out of Strawberry's request flow, past execution."""
+
+    def __init__(self, entry: Entry) -> None:
+        self.entry = entry
+
+
 class GraphQLEndpoint(GraphQL[RequestScope, None]):
     def __init__(
         self,
@@ -103,12 +117,14 @@ class GraphQLEndpoint(GraphQL[RequestScope, None]):
         graphiql_assets: Assets = NO_ASSETS,
         on_errors: Callable[[list[str]], None] | None = None,
         limits: RequestLimits | None = None,
+        response_cache: ResponseCache | None = None,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql" if graphiql else None, allow_queries_via_get=True)
         self.context_factory = context_factory
         self.graphiql_html = render_page(self.graphql_ide_html, graphiql_assets) if graphiql else ""
         self.on_errors = on_errors
         self.limits = limits
+        self.response_cache = response_cache
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -174,6 +190,7 @@ class GraphQLEndpoint(GraphQL[RequestScope, None]):
         result.errors = [stamped(classify(e)) for e in result.errors] if result.errors else result.errors
         data = process_result(result)
         errors = result.errors or []
+        request.state.had_errors = bool(errors)
         if self.on_errors and errors:
             self.on_errors([str((e.extensions or {}).get("code", "UNKNOWN")) for e in errors])
         if result.data is None and errors and all(_is_request_error(e) for e in errors):
@@ -211,16 +228,56 @@ class GraphQLEndpoint(GraphQL[RequestScope, None]):
     async def run(  # type: ignore[override]
         self, request: Request, context: Any = UNSET, root_value: Any = UNSET
     ) -> Response:
-        response: Response = await super().run(request, context, root_value)
+        pending: Pending | None = request.scope.get(PENDING)
+        cache = self.response_cache
+        # Every request observes, so the provider answers it fetches are stamped for later lookups too.
+        observing = freshness.set(pending.observe if pending else _unobserved) if cache else None
+        try:
+            response: Response = await super().run(request, context, root_value)
+        except _CachedAnswer as hit:
+            return self._answer(pending, hit.entry)
+        finally:
+            if observing is not None:
+                freshness.reset(observing)
         media = getattr(request.state, "media_type", APPLICATION_JSON)
         if response.media_type == APPLICATION_JSON or response.headers.get("content-type") == APPLICATION_JSON:
             response.headers["content-type"] = media
             if media == GRAPHQL_RESPONSE_JSON and getattr(request.state, "request_error", False):
                 response.status_code = 400
+        if pending is None or cache is None:
+            return response
+        if getattr(request.state, "unrepeatable", False):
+            # A dry run's plan, or an answer reporting this request's own provider calls: never replayed.
+            if pending.method == "GET":
+                response.headers["cache-control"] = "no-store"
+            return response
+        body = getattr(response, "body", None)
+        entry = await cache.offer(
+            pending, body, status=response.status_code, errors=getattr(request.state, "had_errors", True)
+        ) if isinstance(body, bytes) and not response.background else None
+        if entry is not None:
+            return self._answer(pending, entry)
+        if pending.method == "GET":
+            response.headers["cache-control"] = "no-store"
+        return response
+
+    def _answer(self, pending: Pending | None, entry: Entry) -> Response:
+        """A stored answer as sent; for GET with its HTTP caching headers, or 304 when the client has it."""
+        response = Response(entry.body, media_type=entry.media)
+        if pending is None or pending.method != "GET" or self.response_cache is None:
+            return response
+        headers = self.response_cache.http_headers(entry, pending.client)
+        if etag_matches(pending.if_none_match, entry.etag.encode()):
+            response = Response(status_code=304)
+        response.headers.update({name.decode(): value.decode() for name, value in headers})
         return response
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(self.graphiql_html)
+
+
+def _unobserved(until: float) -> None:
+    """The freshness observer of a request whose answer will not be stored (e.g. `Cache-Control: no-cache`)."""
 
 
 def _is_request_error(error: GraphQLError) -> bool:

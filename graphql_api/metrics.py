@@ -37,6 +37,30 @@ class Metrics:
             "cig_cache_lookups", "Cross-request cache lookups, by provider, action and result (hit or miss).",
             ["provider", "action", "result"], registry=self.registry,
         )
+        self.response_cache_lookups = Counter(
+            "cig_response_cache_lookups", "Response cache lookups by result: hit, miss, or bypass (the request "
+            "asked for `Cache-Control: no-cache`, or is a batch or a stream).", ["result"], registry=self.registry,
+        )
+        self.response_cache_uncacheable = Counter(
+            "cig_response_cache_uncacheable", "Answers served but not stored, by reason (errors, not-a-query, "
+            "time-dependent, too-large, expiring).", ["reason"], registry=self.registry,
+        )
+        self.response_cache_evictions = Counter(
+            "cig_response_cache_evictions", "Response cache entries dropped before use, by reason (capacity, "
+            "expired, corrupt).", ["reason"], registry=self.registry,
+        )
+        self.response_cache_failures = Counter(
+            "cig_response_cache_failures", "Response cache backend operations that failed (read, write), each "
+            "served as a miss.", ["operation"], registry=self.registry,
+        )
+        self.response_cache_stored_bytes = Counter(
+            "cig_response_cache_stored_bytes", "Bytes of answers written to the response cache.",
+            registry=self.registry,
+        )
+        self.response_cache_bytes = Gauge(
+            "cig_response_cache_memory_bytes", "Bytes the in-memory response cache holds (answers, keys, "
+            "bookkeeping).", registry=self.registry,
+        )
 
         self.circuit_state = Gauge(
             "cig_circuit_state", "Circuit breaker per provider and location: 0 closed, 1 half-open (next call "

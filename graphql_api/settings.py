@@ -41,6 +41,18 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class ResponseCacheSettings:
+    """Whole answers of repeated query operations (graphql_api.response_cache)."""
+
+    enabled: bool = True
+    url: str | None = None  # memory:// or redis://...; None: the provider cache's CIG_CACHE_URL
+    max_bytes: int = 64 * 1024 * 1024  # memory backend: answers, keys and bookkeeping together
+    max_entries: int = 10_000  # memory backend: answers held
+    max_entry_bytes: int = 4 * 1024 * 1024  # a larger answer is served, never stored
+    honor_no_cache: bool = True  # a request's `Cache-Control: no-cache` skips the cache
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     # Each registered provider's section (its package's settings dataclass), by provider.
     providers: Mapping[ProviderName, ProviderSettings] = field(default_factory=_default_sections)
@@ -69,6 +81,7 @@ class Settings:
     log_format: str = "text"  # or "json": one JSON object per line
     cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API cross-origin; "*" for any
     demo: bool = False  # forced demo mode; also on when no provider has credentials
+    response_cache: ResponseCacheSettings = field(default_factory=ResponseCacheSettings)
     compiled_execution: str = "on"  # "on", "off" or "shadow" (see graphql_api.execution)
     # --- hostile clients (issue 18): request limits, upstream-call budget, rate limits, production switches
     max_upstream_calls: int = 200  # provider calls one operation may plan (resolvers.plan); 0 = no budget
@@ -137,6 +150,12 @@ def _merged(env: Mapping[str, str]) -> dict[str, Any]:
     return values
 
 
+def _url(name: str, value: str) -> str:
+    if not value.startswith(("memory://", "redis://")):
+        raise SettingsError(f"{name} must start with memory:// or redis://, got {value.split('@')[-1]!r}")
+    return value
+
+
 def load(env: Mapping[str, str] | None = None) -> Settings:
     """Read and validate settings. Raises SettingsError naming the offending variable."""
     try:
@@ -159,14 +178,20 @@ def _load(v: Mapping[str, Any]) -> Settings:
         return boolean(name, value) if value is not None else default
 
     d = DEFAULTS
-    cache_url = str(opt("CIG_CACHE_URL") or d.cache_url)
-    if not cache_url.startswith(("memory://", "redis://")):
-        raise SettingsError(f"CIG_CACHE_URL must start with memory:// or redis://, got {cache_url.split('@')[-1]!r}")
+    cache_url = _url("CIG_CACHE_URL", str(opt("CIG_CACHE_URL") or d.cache_url))
     assets = opt("CIG_GRAPHIQL_ASSETS_DIR")
-    graphiql = opt("CIG_GRAPHIQL")
     log_format = str(opt("CIG_LOG_FORMAT") or d.log_format).lower()
     if log_format not in LOG_FORMATS:
         raise SettingsError(f"CIG_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, got {log_format!r}")
+    r, response_cache_url = d.response_cache, opt("CIG_RESPONSE_CACHE_URL")
+    response_cache = ResponseCacheSettings(
+        enabled=flag("CIG_RESPONSE_CACHE", r.enabled),
+        url=_url("CIG_RESPONSE_CACHE_URL", str(response_cache_url)) if response_cache_url is not None else None,
+        max_bytes=num("CIG_RESPONSE_CACHE_MAX_BYTES", r.max_bytes, int, 1024),
+        max_entries=num("CIG_RESPONSE_CACHE_MAX_ENTRIES", r.max_entries, int, 1),
+        max_entry_bytes=num("CIG_RESPONSE_CACHE_MAX_ENTRY_BYTES", r.max_entry_bytes, int, 1),
+        honor_no_cache=flag("CIG_RESPONSE_CACHE_HONOR_NO_CACHE", r.honor_no_cache),
+    )
     return Settings(
         providers={spec.name: spec.load_settings(opt) for spec in PROVIDERS},
         cache_url=cache_url,
@@ -188,12 +213,13 @@ def _load(v: Mapping[str, Any]) -> Settings:
         breaker_failures=num("CIG_BREAKER_FAILURES", d.breaker_failures, int, 1),
         breaker_open_seconds=num("CIG_BREAKER_OPEN_SECONDS", d.breaker_open_seconds, float, 0.01),
         quota_max_wait=num("CIG_QUOTA_MAX_WAIT", d.quota_max_wait, float),
-        graphiql=boolean("CIG_GRAPHIQL", graphiql) if graphiql is not None else d.graphiql,
+        graphiql=flag("CIG_GRAPHIQL", d.graphiql),
         graphiql_assets_dir=Path(assets) if assets else None,
         log_level=str(opt("CIG_LOG_LEVEL") or d.log_level).upper(),
         log_format=log_format,
         cors_origins=_origins(opt("CIG_CORS_ORIGINS")),
         demo=boolean("CIG_DEMO", opt("CIG_DEMO") or False),
+        response_cache=response_cache,
         compiled_execution=execution_mode(opt("CIG_COMPILED_EXECUTION")),
         # --- hostile clients (issue 18)
         max_upstream_calls=num("CIG_MAX_UPSTREAM_CALLS", d.max_upstream_calls, int),

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 import redis.asyncio as redis
 
+from graphql_api.schema import Schema
 from tests.support import REDIS_TEST_URL, require_or_skip
 
 from .harness import Stack, running_stack
@@ -31,3 +33,17 @@ async def redis_db() -> AsyncIterator[redis.Redis]:
     yield client
     await client.flushdb()
     await client.aclose()
+
+
+@pytest.fixture
+def executions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every document Strawberry parses, validates and executes (Schema.execute does all three)."""
+    seen: list[str] = []
+    original = Schema.execute
+
+    async def spy(self: Schema, query: str | None, *args: Any, **kwargs: Any) -> Any:
+        seen.append(query or "")
+        return await original(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(Schema, "execute", spy)
+    return seen
