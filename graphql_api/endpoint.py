@@ -222,6 +222,23 @@ class GraphQLEndpoint(GraphQL[RequestScope, None]):
     def _checked(self, data: Any) -> Any:
         return check_request(data, self.limits) if self.limits is not None else data
 
+    async def execute_operation(
+        self, request: Request, request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData], context: RequestScope, root_value: Any,
+        sub_response: Response,
+    ) -> Any:
+        """Strawberry's execution, unless the parsed request is found in the response cache."""
+        pending = request.scope.get(PENDING)
+        if pending is not None and self.response_cache is not None:
+            if isinstance(request_data, list):
+                self.response_cache.bypasses.inc()
+            elif (entry := await self.response_cache.lookup(pending, request_data)) is not None:
+                raise _CachedAnswer(entry)
+        return await super().execute_operation(
+            request=request, request_adapter=request_adapter, request_data=request_data, context=context,
+            root_value=root_value, sub_response=sub_response,
+        )
+
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 

@@ -18,16 +18,16 @@ request takes no slot, so the next one is at most one interval away, which is th
 from __future__ import annotations
 
 import math
-from collections.abc import Awaitable, Callable
 
 import orjson
 from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from providers.quota import Bucket, LocalStore, Rule
 
 from .api_keys import ApiKeys
 from .request_context import with_request_id
+from .response_cache import replaying
 
 GRAPHQL_PATH = "/graphql"
 
@@ -86,7 +86,7 @@ class Front:
 
     async def _read_body(
         self, scope: Scope, receive: Receive, send: Send, headers: Headers
-    ) -> Callable[[], Awaitable[Message]] | None:
+    ) -> Receive | None:
         """The body read up to the limit, as a `receive` replaying it; None when refused (413 sent)."""
         declared = headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
@@ -106,17 +106,7 @@ class Front:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
-        body = b"".join(chunks)
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if sent:
-                return await receive()
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        return replay
+        return replaying({"type": "http.request", "body": b"".join(chunks), "more_body": False}, receive)
 
     async def _too_large(self, send: Send) -> None:
         await _refuse(send, 413, f"the request body is larger than {self.max_body_bytes} bytes", "PAYLOAD_TOO_LARGE")

@@ -270,7 +270,7 @@ class ResponseCacheFront:
             if canonical is not None:
                 store.aliases.drop(raw)
             scope[PENDING] = Pending(raw, media, client, method, if_none_match)
-            await self.app(scope, receive if first is None else _replaying(first, receive), send)
+            await self.app(scope, receive if first is None else replaying(first, receive), send)
             return
         cache.hits.inc()
         if method == "POST":
@@ -322,7 +322,7 @@ async def _read_body(receive: Receive) -> tuple[bytes, Message]:
     return body, {"type": "http.request", "body": body, "more_body": False}
 
 
-def _replaying(first: Message, receive: Receive) -> Receive:
+def replaying(first: Message, receive: Receive) -> Receive:
     replayed = False
 
     async def replay() -> Message:

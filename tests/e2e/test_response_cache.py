@@ -21,9 +21,6 @@ from tests.support import REDIS_TEST_URL
 
 from . import harness
 from .harness import Stack, running_stack
-from .test_shared_cache import redis_db
-
-__all__ = ["redis_db"]  # the fixture, used here by name
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 PICKER = """

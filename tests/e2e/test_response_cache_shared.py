@@ -22,9 +22,6 @@ from tests.support import REDIS_TEST_URL
 from .harness import Stack, running_stack
 from .test_cli import SCRIPT, clean_env, free_port
 from .test_response_cache import PICKER, metric, post
-from .test_shared_cache import redis_db
-
-__all__ = ["redis_db"]  # the fixture, used here by name
 
 ROOT = Path(__file__).resolve().parents[2]
 

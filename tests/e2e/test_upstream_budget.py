@@ -101,3 +101,18 @@ async def test_responses_report_the_provider_calls_they_made_when_asked() -> Non
     async with running_stack() as stack:
         body = await stack.graphql("{ images(first: 10) { totalCount } }")
         assert "upstreamCalls" not in body.get("extensions", {})  # off by default
+
+
+async def test_dry_runs_neither_come_from_nor_go_into_the_response_cache() -> None:
+    query = "{ images(first: 3) { totalCount } }"
+    async with running_stack() as stack:
+        answered = await stack.graphql(query)
+        assert answered["data"]["images"]["totalCount"] > 0
+        for _ in range(2):
+            assert "upstreamPlan" in (await stack.graphql(query, **{"X-Dry-Run": "true"}))["extensions"]
+            async with stack.session.post(stack.url + "/graphql", json={
+                "query": query, "extensions": {"dryRun": True},
+            }) as response:
+                body = await response.json()
+            assert body["data"] is None and "upstreamPlan" in body["extensions"], body
+        assert await stack.graphql(query) == answered
