@@ -298,7 +298,8 @@ async def test_a_failing_redis_is_a_miss_with_a_warning_and_a_metric(
 
 @pytest.mark.redis
 async def test_a_huge_document_is_keyed_by_its_digest(redis_db: redis.Redis, executions: list[str]) -> None:
-    async with running_stack(cache_url=REDIS_TEST_URL) as stack:
+    # Past the default CIG_MAX_DOCUMENT_BYTES (64 KiB): an operator who raised it gets digest keys.
+    async with running_stack(cache_url=REDIS_TEST_URL, max_document_bytes=1024 * 1024) as stack:
         huge = "# " + "x" * 300_000 + "\n{ locations { id } }"
         first = await post(stack, {"query": huge})
         assert first[0] == 200 and (await post(stack, {"query": huge}))[2] == first[2] and len(executions) == 1
