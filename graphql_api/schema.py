@@ -17,21 +17,21 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
-from strawberry.federation.schema_directives import Cost, ListSize
+from strawberry.federation.schema_directives import Cost
 
-from providers import base
-from providers.query import ImageQuery, VolumeQuery
+from providers.query import VolumeQuery
 from providers.registry import PROVIDERS
 from resolvers import filters, listing, nodes
-from resolvers.kinds import IMAGES, VOLUMES, ListingKind
+from resolvers.kinds import VOLUMES, ListingKind
 
 from .errors import ErrorPolicy, OperationNameRequired
 from .federation import Info, Schema
+from .image_listing import images_field, providers_of
 from .settings import DEFAULTS
-from .types.connection import PageInfo
+from .types.connection import PageInfo, connection_directives
 from .types.enums import CloudProvider, to_provider
 from .types.image import Image, ImageConnection
-from .types.inputs import ImageFilter, VolumeFilter
+from .types.inputs import VolumeFilter
 from .types.location import Location
 from .types.node import KindNode
 from .types.volume import Volume, VolumeConnection
@@ -41,34 +41,11 @@ DOCUMENT_CACHE_SIZE = 256  # distinct query documents whose validation result is
 NODE_TYPES: dict[str, type[KindNode]] = {t.kind.typename: t for t in (Image, Volume)}
 
 
-def _providers(values: list[CloudProvider] | None) -> list[base.ProviderName] | None:
-    return [to_provider(p) for p in values] if values is not None else None
-
-
-def image_query(filter: ImageFilter | None) -> ImageQuery:
-    if filter is None:
-        return ImageQuery()
-    return filters.image_query(
-        providers=_providers(filter.providers),
-        locations=filter.locations,
-        image_ids=filter.image_ids,
-        name=filter.name,
-        os_type=base.OsType[filter.os_type.name] if filter.os_type else None,
-        platform=filter.platform,
-        source=base.ImageSource[filter.source.name] if filter.source else None,
-        status=base.ImageStatus[filter.status.name] if filter.status else None,
-        architecture=filter.architecture,
-        tag_keys=filter.tag_keys,
-        tags=filter.tags,
-        raw={spec.name: getattr(filter, spec.name.value) for spec in PROVIDERS},
-    )
-
-
 def volume_query(filter: VolumeFilter | None) -> VolumeQuery:
     if filter is None:
         return VolumeQuery()
     return filters.volume_query(
-        providers=_providers(filter.providers), locations=filter.locations, volume_ids=filter.volume_ids,
+        providers=providers_of(filter.providers), locations=filter.locations, volume_ids=filter.volume_ids,
         name=filter.name, instance_id=filter.instance_id, status=filter.status, tags=filter.tags,
     )
 
@@ -107,14 +84,8 @@ def _connection_field(
         "before": Annotated[str | None, strawberry.argument(description="Cursor to continue before.")],
         "return": connection,
     }
-    return strawberry.field(
-        resolve, description=description,
-        directives=[
-            Cost(weight=10),
-            ListSize(slicing_arguments=["first", "last"], sized_fields=["edges", "nodes"],
-                     require_one_slicing_argument=False, assumed_size=DEFAULTS.default_page_size),
-        ],
-    )
+    return strawberry.field(resolve, description=description,
+                            directives=connection_directives(DEFAULTS.default_page_size))
 
 
 def _by_id_field(node: type[KindNode], *, description: str) -> Any:
@@ -133,11 +104,11 @@ def _by_id_field(node: type[KindNode], *, description: str) -> Any:
 
 @strawberry.type(description="Image catalogs of Zenlayer ZEC and JD Cloud, read on demand.")
 class Query:
-    images: ImageConnection = _connection_field(
-        IMAGES, ImageConnection, ImageFilter, image_query,
+    images: ImageConnection = images_field(
+        scoped=False,
         description="Images across every configured provider and location, as a Relay connection. `first` "
         "(forward) or `last` (backward), each 0..1000; with neither, the first 50. Cursors are valid only "
-        "with the filter they were issued for.",
+        "with the filter, `orderBy` and `distinctOn` they were issued for.",
     )
 
     image: Image | None = _by_id_field(Image, description="One image by its global id; null when it no longer exists.")

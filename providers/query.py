@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .base import ImageRecord, ImageSource, ImageStatus, OsType, ProviderName
+from .osid import OsCondition
 
 # Field metadata: the order of this field's values does not change what it selects.
 UNORDERED: Mapping[str, bool] = {"unordered": True}
@@ -28,6 +29,8 @@ UNORDERED: Mapping[str, bool] = {"unordered": True}
 def _canonical(value: Any, unordered: bool = False) -> Any:
     if isinstance(value, ProviderName | enum.Enum):
         return value.value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, Mapping):
         return {str(_canonical(k)): _canonical(v) for k, v in value.items()}
     if isinstance(value, frozenset | set):
@@ -62,6 +65,8 @@ class ImageQuery:
     tag_keys: tuple[str, ...] | None = None
     tags: tuple[tuple[str, str], ...] | None = None
     raw: Mapping[ProviderName, Mapping[str, Any]] = field(default_factory=dict)  # per provider, its own params
+    sources: frozenset[ImageSource] | None = None  # any of these (beside `source`, which must also hold)
+    os: OsCondition | None = None  # applied by the service: no provider has a normalized OS identity
 
     def digest(self) -> str:
         return digest_of(self, "images")
@@ -129,5 +134,14 @@ def equals(attribute: str, expected: object) -> Predicate:
 
     def predicate(record: ImageRecord) -> bool:
         return bool(getattr(record, attribute) == expected)
+
+    return predicate
+
+
+def one_of(attribute: str, allowed: frozenset[Any]) -> Predicate:
+    """A residual predicate: the record's normalized `attribute` is one of `allowed`."""
+
+    def predicate(record: ImageRecord) -> bool:
+        return getattr(record, attribute) in allowed
 
     return predicate

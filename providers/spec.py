@@ -38,6 +38,10 @@ class RawParam:
     wire: str  # the provider's parameter name
     kind: type[str] | type[bool] | type[list[str]]
     description: str
+    # What the parameter selects, when it is one of the normalized ideas: "source" (who publishes the
+    # image) or "status" (whether it is usable). A query naming one opts out of that part of the
+    # trusted, usable default of "pick one" listings (resolvers.choosing).
+    selects: str | None = None
 
 
 class EmulatorFactory(Protocol):

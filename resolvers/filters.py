@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any, Protocol, TypeVar
 
 from providers.base import ImageSource, ImageStatus, Location, OsType, ProviderName
+from providers.osid import OsCondition, OsFamily, VersionKey, parse_version
 from providers.query import ImageQuery, Source, VolumeQuery
 from providers.registry import PROVIDERS, UnknownProviderError
 
@@ -86,6 +87,26 @@ def raw_params(provider: ProviderName, given: object | None) -> dict[str, Any]:
     return out
 
 
+def version_key(text: str | None, argument: str) -> VersionKey | None:
+    """A version given in a filter (`22.04`, `9`, `2012 R2`); BAD_USER_INPUT naming `argument` otherwise."""
+    if text is None:
+        return None
+    parsed = parse_version(text)
+    if parsed is None:
+        raise errors.bad_input(
+            f"`{argument}` must be a version such as `22.04`, `9` or `2012 R2`, got {text!r}", argument=argument
+        )
+    return parsed[1]
+
+
+def os_condition(
+    family: OsFamily | None, version: str | None, min_version: str | None
+) -> OsCondition | None:
+    """The validated `os` filter; None when it sets nothing."""
+    condition = OsCondition(family, version_key(version, "os.version"), version_key(min_version, "os.minVersion"))
+    return None if condition == OsCondition() else condition
+
+
 def image_query(
     *,
     providers: Sequence[ProviderName] | None = None,
@@ -100,8 +121,12 @@ def image_query(
     tag_keys: Sequence[str] | None = None,
     tags: Sequence[TagFilterLike] | None = None,
     raw: Mapping[ProviderName, object | None] | None = None,
+    sources: Sequence[ImageSource] | None = None,
+    os: OsCondition | None = None,
 ) -> ImageQuery:
     """Validate an image filter; `raw` holds each provider's raw sub-input (None when not given)."""
+    if sources is not None and not sources:
+        raise errors.bad_input("`sources` must not be an empty list; omit it for every source", argument="sources")
     return ImageQuery(
         providers=providers_of(providers),
         locations=non_empty_list(locations, "locations"),
@@ -115,6 +140,8 @@ def image_query(
         tag_keys=non_empty_list(tag_keys, "tagKeys", MAX_TAG_FILTERS),
         tags=tag_pairs(tags),
         raw={p: params for p, given in (raw or {}).items() if (params := raw_params(p, given))},
+        sources=frozenset(sources) if sources is not None else None,
+        os=os,
     )
 
 
@@ -179,11 +206,15 @@ def plan_sources(query: ImageQuery, locations: Mapping[ProviderName, Sequence[Lo
     """Every source the query selects, in connection order. Unknown locations are BAD_USER_INPUT."""
     providers = selected_providers(query, locations)
     query = known_locations(query, locations, providers)
-    return [
+    planned = [
         source
         for provider in providers
         for source in PROVIDERS.get(provider).plan_image_sources(query, selected_locations(query, locations[provider]))
     ]
+    if query.os is None:
+        return planned
+    # No provider has a parameter for the normalized OS identity: the service applies it, exactly.
+    return [replace(source, residual=(*source.residual, query.os.matches)) for source in planned]
 
 
 def plan_volume_sources(query: VolumeQuery, locations: Mapping[ProviderName, Sequence[Location]]) -> list[Source]:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 import strawberry
+from strawberry.federation.schema_directives import Cost, ListSize
 
 from providers.registry import PROVIDERS
 from resolvers.listing import ConnectionPage
@@ -33,6 +34,15 @@ class PageInfo:
             has_next_page=page.has_next_page, has_previous_page=page.has_previous_page,
             start_cursor=page.start_cursor, end_cursor=page.end_cursor,
         )
+
+
+def connection_directives(assumed_size: int) -> list[object]:
+    """Demand-control directives of every connection field (Federation 2.9+ `@cost`, `@listSize`)."""
+    return [
+        Cost(weight=10),
+        ListSize(slicing_arguments=["first", "last"], sized_fields=["edges", "nodes"],
+                 require_one_slicing_argument=False, assumed_size=assumed_size),
+    ]
 
 
 class Connection(Protocol[N]):

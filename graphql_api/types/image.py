@@ -10,12 +10,16 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from providers import base
+from providers.osid import identity_of
+from providers.owner import owner_of
+from resolvers.choosing import TRUSTED_SOURCES
 from resolvers.kinds import IMAGES
 
 from .connection import Connection, connection_types
 from .disk import Disk, Tag
 from .enums import CloudProvider, ImageSource, ImageStatus, OsType, from_provider
 from .node import KindNode
+from .os import OsIdentity
 
 
 @strawberry.federation.type(
@@ -75,6 +79,14 @@ class Image(KindNode):
                                        "JD Cloud images have no tags.")
     raw: JSON = strawberry.field(description="The provider's record exactly as received, for fields not modelled "
                                  "here.")
+    os: OsIdentity = strawberry.field(description="The operating system, one identity across providers (family, "
+                                      "normalized version, edition), read from `platform`, `osVersion` and `name`.")
+    owner: str | None = strawberry.field(description="The account that published the image, where the provider "
+                                         "says: JD Cloud `ownerPin` (`admin` for official images). Zenlayer reports "
+                                         "no owner; `source` says who publishes on both.")
+    trusted: bool = strawberry.field(description="True for the provider's official images and the account's own "
+                                     "(`source` OFFICIAL or CUSTOM): the only ones a `distinctOn` listing considers "
+                                     "unless its filter names sources (others' images can carry any name).")
 
     @classmethod
     def from_record(cls, record: base.ImageRecord) -> Image:
@@ -107,6 +119,9 @@ class Image(KindNode):
             data_disks=[Disk.from_record(d) for d in record.data_disks],
             tags=[Tag.from_record(t) for t in record.tags],
             raw=JSON(dict(record.raw)),
+            os=OsIdentity.from_identity(identity_of(record)),
+            owner=owner_of(record),
+            trusted=record.source in TRUSTED_SOURCES,
         )
 
 

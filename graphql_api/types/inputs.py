@@ -12,6 +12,7 @@ from providers.spec import ProviderSpec
 from resolvers.filters import MAX_TAG_FILTERS
 
 from .enums import CloudProvider, ImageSource, ImageStatus, OsType
+from .os import OsFilter
 
 
 @strawberry.input(description="Match images carrying tag `key` with value `value` (Zenlayer `tags`).")
@@ -53,6 +54,11 @@ class ImageFilterBase:
     tags: list[TagFilter] | None = strawberry.field(default=None, description=f"Images carrying every one of "
                                                     f"these key=value tags (Zenlayer `tags`; at most "
                                                     f"{MAX_TAG_FILTERS}). JD Cloud images have no tags.")
+    sources: list[ImageSource] | None = strawberry.field(default=None, description="Images of any of these "
+                                                        "sources (with `source`, both must hold). Naming sources "
+                                                        "here lifts the trusted default of `distinctOn`.")
+    os: OsFilter | None = strawberry.field(default=None, description="Operating system identity (`Image.os`): "
+                                           "family, version, least version; the same on every provider.")
 
 
 def _image_filter() -> type:

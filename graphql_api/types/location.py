@@ -6,7 +6,9 @@ import strawberry
 
 from providers import base
 
+from ..image_listing import images_field
 from .enums import CloudProvider, from_provider
+from .image import ImageConnection
 
 
 @strawberry.type(description="A place images live: a Zenlayer zone (DescribeZones) or a configured JD Cloud region.")
@@ -18,10 +20,17 @@ class Location:
     region_id: str | None = strawberry.field(description="Zenlayer `regionId` the zone belongs to.")
     city_name: str | None = strawberry.field(description="Zenlayer `cityName`.")
     country_code: str | None = strawberry.field(description="Zenlayer `countryCode` (ISO 3166-1 alpha-2).")
+    record: strawberry.Private[base.Location]
+    images: ImageConnection = images_field(
+        scoped=True,
+        description="The images of this zone or region: `Query.images` with the filter narrowed to this location "
+        "(empty when the filter excludes it). Fields of several locations share one operation's provider calls.",
+    )
 
     @classmethod
     def from_record(cls, location: base.Location) -> Location:
         return cls(
             provider=from_provider(location.provider), id=location.id, name=location.name,
             region_id=location.region_id, city_name=location.city_name, country_code=location.country_code,
+            record=location,
         )

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..base import ImageSource, Location
-from ..query import ImageQuery, Params, Predicate, Source, VolumeQuery, equals
+from ..query import ImageQuery, Params, Predicate, Source, VolumeQuery, equals, one_of
 from . import models, records
 
 
@@ -37,7 +37,15 @@ def plan_image_sources(query: ImageQuery, locations: Sequence[Location]) -> list
     if params.impossible:
         return []
     single = "imageSource" in params.values or "ids" in params.values
-    partitions: Sequence[str | None] = [None] if single else records.JD_IMAGE_SOURCES
+    allowed = query.sources
+    if allowed is not None and "imageSource" in params.values:
+        if records.image_source_of(params.values["imageSource"]) not in allowed:
+            return []
+    elif allowed is not None and single:
+        residual.append(one_of("source", allowed))  # ids list every source in one call
+    partitions: Sequence[str | None] = [None] if single else [
+        p for p in records.JD_IMAGE_SOURCES if allowed is None or records.IMAGE_SOURCES[p] in allowed
+    ]
     return [
         Source(
             models.NAME, loc.id,

@@ -42,14 +42,14 @@ SPEC = ProviderSpec(
     plan_image_sources=pushdown.plan_image_sources,
     image_params=(
         RawParam("image_source", "imageSource", str, "`imageSource`: `public`, `thirdparty`, `private`, `shared` "
-                 "or `community`. When no source is given, every source is listed."),
+                 "or `community`. When no source is given, every source is listed.", selects="source"),
         RawParam("offline", "offline", bool, "`offline`: list images taken offline (true) or online (false). "
-                 "Meaningful for public and thirdparty images only."),
+                 "Meaningful for public and thirdparty images only.", selects="status"),
         RawParam("platform", "platform", str, "`platform`: `Ubuntu`, `CentOS`, `Windows Server`."),
         RawParam("root_device_type", "rootDeviceType", str, "`rootDeviceType`: `localDisk` or `cloudDisk`."),
         RawParam("launch_permission", "launchPermission", str, "`launchPermission` (private images only): "
                  "`specifiedUsers` or `ownerOnly`."),
-        RawParam("status", "status", str, "`status`, e.g. `ready`."),
+        RawParam("status", "status", str, "`status`, e.g. `ready`.", selects="status"),
         RawParam("architecture", "architecture", str, "`architecture`: `x86_64` or `arm64`."),
         RawParam("boot_mode", "bootMode", str, "`bootMode`: `bios` or `uefi`."),
         RawParam("instance_ids", "instanceIds", list[str], "`instanceIds`: images created from these instances "

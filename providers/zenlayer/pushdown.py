@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..base import ImageSource, Location
-from ..query import ImageQuery, Params, Predicate, Source, VolumeQuery, equals
+from ..query import ImageQuery, Params, Predicate, Source, VolumeQuery, equals, one_of
 from . import models, records
 
 NO_SUCH_SOURCE = frozenset({ImageSource.SHARED, ImageSource.COMMUNITY})
@@ -38,6 +38,16 @@ def plan_image_sources(query: ImageQuery, locations: Sequence[Location]) -> list
             params.put(key, table[value])  # type: ignore[index]
         else:
             residual.append(equals(attribute, value))
+    if query.sources is not None:
+        # Any of several sources: one value is a parameter; several (or OTHER, which no value selects)
+        # are applied by the service on the zone's one listing, which costs no more calls than one source.
+        offered = [s for s in records.IMAGE_SOURCE_VALUES if s in query.sources]
+        if not offered and ImageSource.OTHER not in query.sources:
+            return []
+        if len(offered) == 1 and ImageSource.OTHER not in query.sources:
+            params.put("imageSource", records.IMAGE_SOURCE_VALUES[offered[0]])
+        else:
+            residual.append(one_of("source", query.sources))
     if params.impossible:
         return []
     return [Source(models.NAME, loc.id, params.values, tuple(residual), "imageSource") for loc in locations]

@@ -46,9 +46,11 @@ SPEC = ProviderSpec(
     image_params=(
         RawParam("category", "category", str, "`category`, e.g. `Ubuntu`, `CentOS`, `Windows`, `FreeBSD`, `OTHERS`."),
         RawParam("image_type", "imageType", str, "`imageType`: `PUBLIC_IMAGE` or `CUSTOM_IMAGE`."),
-        RawParam("image_source", "imageSource", str, "`imageSource`: `OFFICIAL`, `MARKETING` or `CUSTOM`."),
+        RawParam("image_source", "imageSource", str, "`imageSource`: `OFFICIAL`, `MARKETING` or `CUSTOM`.",
+                 selects="source"),
         RawParam("os_type", "osType", str, "`osType`: `windows`, `linux`, `bsd`, `android` or `any`."),
-        RawParam("image_status", "imageStatus", str, "`imageStatus`, e.g. `AVAILABLE`, `CREATING`, `UNAVAILABLE`."),
+        RawParam("image_status", "imageStatus", str, "`imageStatus`, e.g. `AVAILABLE`, `CREATING`, `UNAVAILABLE`.",
+                 selects="status"),
     ),
     image_params_description="Raw Zenlayer DescribeImages parameters, sent as given.",
     volume_params=pushdown.volume_params,
