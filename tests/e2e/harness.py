@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -83,11 +83,19 @@ async def serve_asgi(app: Any) -> AsyncIterator[str]:
 
 
 @asynccontextmanager
-async def running_stack(adjust: Callable[[Settings], Settings] | None = None, **overrides: Any) -> AsyncIterator[Stack]:
-    """`overrides` replace Settings fields; `adjust` may rewrite the finished settings (e.g. credentials)."""
+async def running_stack(
+    adjust: Callable[[Settings], Settings] | None = None,
+    apps: Mapping[str, Callable[..., Any]] | None = None,
+    **overrides: Any,
+) -> AsyncIterator[Stack]:
+    """`overrides` replace Settings fields; `adjust` may rewrite the finished settings (e.g. credentials);
+    `apps` replaces a provider's emulator factory (provider value -> `create_app`, e.g. over a test catalog)."""
     async with AsyncExitStack() as stack:
         emulators = {
-            spec.name.value: await stack.enter_async_context(emulated(spec.create_emulator)) for spec in PROVIDERS
+            spec.name.value: await stack.enter_async_context(
+                emulated((apps or {}).get(spec.name.value, spec.create_emulator))
+            )
+            for spec in PROVIDERS
         }
         settings = stack_settings({name: e.url for name, e in emulators.items()}, **overrides)
         if adjust is not None:
