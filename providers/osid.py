@@ -108,7 +108,9 @@ _EDITIONS: tuple[tuple[str, str], ...] = (
 )
 _NUMBER = r"(\d+(?:\.\d+)*)(?:\s*r(\d+))?(?![\w.]|\s*(?:位|bit|-bit))"  # never 64位, 64bit
 _VERSION = re.compile(r"(?<![\w.])" + _NUMBER, re.IGNORECASE)
-_VERSION_AFTER = re.compile(r"[\s_-]+" + _NUMBER, re.IGNORECASE)  # right after the family's name
+# Right after the family's name, maybe past a word such as "OS" or "Linux", maybe written "V10".
+_VERSION_AFTER = re.compile(r"[\s_-]+(?:(?:os|linux|server)[\s_-]+)?v?" + _NUMBER, re.IGNORECASE)
+_EDITION_PATTERNS = tuple((label, re.compile(r"(?<![a-z])" + word + r"(?![a-z])")) for word, label in _EDITIONS)
 _SERVER_YEAR = re.compile(r"\b20[0-3]\d\b")
 _VERSION_TEXT = re.compile(r"^\s*(\d+(?:\.\d+)*)(?:\s*r(\d+))?\s*$", re.IGNORECASE)
 
@@ -122,12 +124,12 @@ def _pattern(spelling: str) -> re.Pattern[str]:
 _PATTERNS: tuple[tuple[re.Pattern[str], OsFamily], ...] = tuple((_pattern(s), f) for s, f in _ALIASES)
 
 
-def _family_in(text: str) -> tuple[OsFamily, re.Match[str]] | None:
+def _family_in(text: str) -> OsFamily | None:
+    """The family spelled first in `text` (the longest spelling where two start together)."""
     found = [(m, f) for p, f in _PATTERNS if (m := p.search(text))]
     if not found:
         return None
-    match, family = min(found, key=lambda item: (item[0].start(), -len(item[0].group())))
-    return family, match
+    return min(found, key=lambda item: (item[0].start(), -len(item[0].group())))[1]
 
 
 def _refine(family: OsFamily, text: str) -> OsFamily:
@@ -151,6 +153,23 @@ def _version_of(number: str, revision: str | None) -> tuple[str, VersionKey]:
     return f"{number} R{int(revision)}", (*parts, *([0] * max(0, 2 - len(parts))), int(revision))
 
 
+def _version_after_family(name: str) -> tuple[str, VersionKey] | None:
+    """The version right after a family's name in an image name (`Anolis OS 8.8`, `Kylin V10`)."""
+    for pattern, _family in _PATTERNS:
+        for found in pattern.finditer(name):
+            match = _VERSION_AFTER.match(name, found.end())
+            if match:
+                return _version_of(match.group(1), match.group(2))
+    return None
+
+
+def _edition_in(text: str) -> str | None:
+    """An edition word outside the family's own name (`Red Hat Enterprise Linux` is no Enterprise edition)."""
+    for pattern, _family in _PATTERNS:
+        text = pattern.sub(" ", text)
+    return next((label for label, pattern in _EDITION_PATTERNS if pattern.search(text)), None)
+
+
 def parse_version(text: str) -> tuple[str, VersionKey] | None:
     """A version as a filter gives it (`22.04`, `9`, `2012 R2`); None when it is not one."""
     match = _VERSION_TEXT.match(text)
@@ -165,14 +184,9 @@ def parse_os(platform: str | None, version: str | None, name: str | None) -> OsI
     if found is None:
         found = _family_in(version_text) or _family_in(name_text)
     everything = " ".join((platform_text, version_text, name_text))
-    family = OsFamily.OTHER if found is None else _refine(found[0], everything)
-    parsed = _version_in(version_text)
-    named = _family_in(name_text)
-    if parsed is None and named is not None:
-        match = _VERSION_AFTER.match(name_text, named[1].end())
-        parsed = _version_of(match.group(1), match.group(2)) if match else None
-    edition = next((label for word, label in _EDITIONS
-                    if re.search(r"(?<![a-z])" + word + r"(?![a-z])", version_text + " " + name_text)), None)
+    family = OsFamily.OTHER if found is None else _refine(found, everything)
+    parsed = _version_in(version_text) or _version_after_family(name_text)
+    edition = _edition_in(version_text + " " + name_text)
     parts = tuple(int(p) for p in parsed[0].split(" ")[0].split(".")) if parsed else ()
     return OsIdentity(
         family=family, version=parsed[0] if parsed else None, key=parsed[1] if parsed else None,
