@@ -13,7 +13,8 @@ default connection order (provider, location, source, the provider's own order) 
 
 A cursor carries the sort key of its image (the field values and the image's default position), the
 filter digest and the order's signature: paging resumes after that key, so a page boundary stays put
-when images are added or removed elsewhere, and a cursor is refused for another filter or order.
+when images with other values are added or removed (among images with equal values, positions can
+shift when images before them go), and a cursor is refused for another filter or order.
 """
 
 from __future__ import annotations
