@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from providers.base import ImageRecord, ImageSource, ImageStatus
-from providers.query import ImageQuery, Source
+from providers.query import ImageQuery, Predicate, Source
 from providers.registry import PROVIDERS
 
 from .kinds import IMAGES
@@ -50,22 +50,25 @@ def names_status(query: ImageQuery) -> bool:
     return query.status is not None or names_raw(query, "status")
 
 
-def online(record: ImageRecord) -> bool:
-    return record.offline is not True
+def usable(record: ImageRecord) -> bool:
+    return record.status is ImageStatus.AVAILABLE and record.offline is not True
 
 
-def _online_too(source: Source) -> Source:
-    return replace(source, residual=(*source.residual, online))
+def trusted_source(record: ImageRecord) -> bool:
+    return record.source in TRUSTED_SOURCES
 
 
-def trusted(query: ImageQuery) -> tuple[ImageQuery, bool]:
-    """The query a pick-one listing runs, and whether images taken offline must be left out."""
-    usable = not names_status(query)
+def trusted(query: ImageQuery) -> tuple[ImageQuery, tuple[Predicate, ...]]:
+    """The query a pick-one listing runs (its planners push the defaults down where they can), and the
+    defaults as predicates every source gets as well: the rule holds whatever a provider's planner does."""
+    checks: list[Predicate] = []
     if not names_sources(query):
         query = replace(query, sources=TRUSTED_SOURCES)
-    if usable:
+        checks.append(trusted_source)
+    if not names_status(query):
         query = replace(query, status=ImageStatus.AVAILABLE)
-    return query, usable
+        checks.append(usable)
+    return query, tuple(checks)
 
 
 async def images(
@@ -83,8 +86,12 @@ async def images(
     if not sort.active:
         return await list_connection(scope, IMAGES, query, first=first, after=after, last=last, before=before,
                                      path=path)
-    usable = False
+    checks: tuple[Predicate, ...] = ()
     if sort.distinct:
-        query, usable = trusted(query)
+        query, checks = trusted(query)
+
+    def enforce(source: Source) -> Source:
+        return replace(source, residual=(*source.residual, *checks))
+
     return await sorted_connection(scope, IMAGES, query, sort, first=first, after=after, last=last, before=before,
-                                   path=path, adjust=_online_too if usable else None)
+                                   path=path, adjust=enforce if checks else None)
