@@ -27,6 +27,7 @@ from resolvers.kinds import VOLUMES, ListingKind
 from .errors import ErrorPolicy, OperationNameRequired
 from .federation import Info, Schema
 from .image_listing import images_field, providers_of
+from .request_context import OperationInfo
 from .settings import DEFAULTS
 from .types.connection import PageInfo, connection_directives
 from .types.enums import CloudProvider, to_provider
@@ -169,6 +170,7 @@ def build_schema(*, max_depth: int = DEFAULTS.max_query_depth, max_aliases: int 
             lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
             OperationNameRequired,
             ErrorPolicy,
+            OperationInfo,
         ],
     )
 

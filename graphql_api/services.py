@@ -4,7 +4,7 @@ transport, provider clients behind the cross-request cache, and (demo mode) the 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +15,7 @@ from aiocache.serializers import PickleSerializer
 
 from providers.base import ImageCatalog, ProviderName
 from providers.cache import CachedCatalog
-from providers.http import CallPolicy, Transport
+from providers.http import CallOutcome, CallPolicy, Transport
 from providers.registry import PROVIDERS
 from resolvers.loaders import Limits
 
@@ -56,7 +56,16 @@ async def _close_cache(cache: Any) -> None:
 
 
 @asynccontextmanager
-async def running(settings: Settings, metrics: Metrics | None = None) -> AsyncIterator[Services]:
+async def running(
+    settings: Settings,
+    metrics: Metrics | None = None,
+    *,
+    observe: Callable[[CallOutcome], None] | None = None,
+    on_lookup: Callable[[str, str, bool], None] | None = None,
+    propagate: Callable[[dict[str, str]], None] | None = None,
+) -> AsyncIterator[Services]:
+    """`observe` and `on_lookup` see every provider attempt and cache lookup (default: the metrics);
+    `propagate` adds trace-context headers to every provider request (tracing on)."""
     metrics = metrics or Metrics()
     async with AsyncExitStack() as stack:
         demo_urls: dict[str, str] = {}
@@ -73,7 +82,8 @@ async def running(settings: Settings, metrics: Metrics | None = None) -> AsyncIt
                 timeout_seconds=settings.upstream_timeout, max_attempts=settings.upstream_max_attempts,
                 max_response_bytes=settings.max_response_bytes,
             ),
-            observe=metrics.observe_upstream,
+            observe=observe or metrics.observe_upstream,
+            propagate=propagate,
         )
         catalogs: dict[ProviderName, ImageCatalog] = {
             spec.name: spec.create_client(transport, settings.section(spec.name))
@@ -83,7 +93,7 @@ async def running(settings: Settings, metrics: Metrics | None = None) -> AsyncIt
             cache = _cache(settings)
             stack.push_async_callback(_close_cache, cache)
             catalogs = {
-                p: CachedCatalog(c, cache, ttl=settings.cache_ttl, on_lookup=metrics.observe_cache)
+                p: CachedCatalog(c, cache, ttl=settings.cache_ttl, on_lookup=on_lookup or metrics.observe_cache)
                 for p, c in catalogs.items()
             }
         yield Services(settings, catalogs, settings.limits, metrics, bool(demo_urls), demo_urls)

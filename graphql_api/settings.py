@@ -11,6 +11,7 @@ Secrets are held in `Secret`, whose repr is masked, so a logged settings object 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,6 +23,10 @@ from providers.config import ConfigError, Secret, boolean, csv, number
 from providers.registry import PROVIDERS
 from providers.spec import ProviderSettings
 from resolvers.loaders import Limits
+
+LOG_FORMATS = ("text", "json")
+# A browser origin: scheme, host and optional port, nothing else (no path, no trailing slash).
+ORIGIN = re.compile(r"https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?")
 
 
 def _default_sections() -> dict[ProviderName, ProviderSettings]:
@@ -54,6 +59,8 @@ class Settings:
     graphiql: bool = True
     graphiql_assets_dir: Path | None = None  # serve GraphiQL's JS/CSS locally (no CDN) from this directory
     log_level: str = "INFO"
+    log_format: str = "text"  # or "json": one JSON object per line
+    cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API cross-origin; "*" for any
     demo: bool = False  # forced demo mode; also on when no provider has credentials
 
     @property
@@ -73,6 +80,16 @@ class Settings:
 
 
 DEFAULTS = Settings()
+
+
+def _origins(value: Any) -> tuple[str, ...]:
+    origins = csv(value) or ()
+    for origin in origins:
+        if origin != "*" and not ORIGIN.fullmatch(origin):
+            raise SettingsError(
+                f"CIG_CORS_ORIGINS entries must be * or scheme://host[:port] (no path), got {origin!r}"
+            )
+    return tuple(o if o == "*" else o.lower() for o in origins)
 
 
 def _merged(env: Mapping[str, str]) -> dict[str, Any]:
@@ -116,6 +133,9 @@ def _load(v: Mapping[str, Any]) -> Settings:
         raise SettingsError(f"CIG_CACHE_URL must start with memory:// or redis://, got {cache_url.split('@')[-1]!r}")
     assets = opt("CIG_GRAPHIQL_ASSETS_DIR")
     graphiql = opt("CIG_GRAPHIQL")
+    log_format = str(opt("CIG_LOG_FORMAT") or d.log_format).lower()
+    if log_format not in LOG_FORMATS:
+        raise SettingsError(f"CIG_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, got {log_format!r}")
     return Settings(
         providers={spec.name: spec.load_settings(opt) for spec in PROVIDERS},
         cache_url=cache_url,
@@ -133,5 +153,7 @@ def _load(v: Mapping[str, Any]) -> Settings:
         graphiql=boolean("CIG_GRAPHIQL", graphiql) if graphiql is not None else d.graphiql,
         graphiql_assets_dir=Path(assets) if assets else None,
         log_level=str(opt("CIG_LOG_LEVEL") or d.log_level).upper(),
+        log_format=log_format,
+        cors_origins=_origins(opt("CIG_CORS_ORIGINS")),
         demo=boolean("CIG_DEMO", opt("CIG_DEMO") or False),
     )

@@ -124,6 +124,9 @@ class Transport:
     session: aiohttp.ClientSession
     policy: CallPolicy = field(default_factory=CallPolicy)
     observe: Callable[[CallOutcome], None] | None = None
+    # Adds trace-context headers (W3C traceparent) to each request after signing; providers sign
+    # only the headers they name, so these never change a signature.
+    propagate: Callable[[dict[str, str]], None] | None = None
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     jitter: Callable[[], float] = random.random
 
@@ -192,9 +195,12 @@ class Transport:
                 provider=provider, action=action, location=location, status=status, code=code, message=message
             )
 
+        headers = dict(request.headers)
+        if self.propagate is not None:
+            self.propagate(headers)
         try:
             async with self.session.request(
-                request.method, request.url, headers=dict(request.headers), data=request.body or None,
+                request.method, request.url, headers=headers, data=request.body or None,
                 timeout=timeout, allow_redirects=False,
             ) as response:
                 body = await self._read_capped(response, unavailable)

@@ -59,3 +59,22 @@ def test_a_redis_password_never_appears_in_the_error() -> None:
     with pytest.raises(SettingsError) as info:
         load({"CIG_CACHE_URL": "rediss://user:hunter2@cache:6379/0"})
     assert "hunter2" not in str(info.value)
+
+
+def test_log_format_and_cors_origins() -> None:
+    assert load({}).log_format == "text" and load({}).cors_origins == ()
+    settings = load({"CIG_LOG_FORMAT": "JSON", "CIG_CORS_ORIGINS": "https://App.example.com, http://127.0.0.1:3000"})
+    assert settings.log_format == "json"
+    assert settings.cors_origins == ("https://app.example.com", "http://127.0.0.1:3000")
+    assert load({"CIG_CORS_ORIGINS": "*"}).cors_origins == ("*",)
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("CIG_LOG_FORMAT", "xml"),
+    ("CIG_CORS_ORIGINS", "https://app.example.com/"),  # a path (even "/") is not part of an origin
+    ("CIG_CORS_ORIGINS", "app.example.com"),
+    ("CIG_CORS_ORIGINS", "https://ok.example.com,ftp://files.example.com"),
+])
+def test_bad_log_format_and_origins_name_the_variable(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        load({name: value})
