@@ -1,7 +1,8 @@
 """Image and volume queries as Zenlayer DescribeImages / DescribeDisks parameters.
 
 An image query is one listing per zone. Conditions DescribeImages has an exact parameter for are
-pushed down; a normalized value standing for several raw ones is applied by the service (residual).
+pushed down; a normalized value standing for several raw ones, or `sources` naming several, is applied
+by the service (residual).
 Zenlayer reports no architecture and has no shared or community images: such queries list nothing.
 """
 
