@@ -2,8 +2,9 @@
 
 describeImages lists one image source per call (`imageSource` is required unless `ids` are given),
 so an image query is one listing per region and image source, in the models' fixed source order,
-unless the query names the source or ids; `sources` (any of) keeps only the partitions it names. It has no `osType` parameter (applied by the service) and
-JD Cloud images carry no tags (such queries list nothing).
+unless the query names the source or ids; `sources` (any of) keeps only the partitions it names.
+It has no `osType` parameter (applied by the service) and JD Cloud images carry no tags (such queries
+list nothing).
 """
 
 from __future__ import annotations
