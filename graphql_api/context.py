@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from starlette.requests import Request
 
 from providers.base import ImageCatalog, ProviderName
+from providers.trust import TrustRegistry
 from resolvers.loaders import Limits, RequestScope
 
 
@@ -17,6 +18,7 @@ class Context(RequestScope):
 
 
 def build_context(
-    catalogs: Mapping[ProviderName, ImageCatalog], limits: Limits, request: Request | None = None
+    catalogs: Mapping[ProviderName, ImageCatalog], limits: Limits, request: Request | None = None,
+    trust: TrustRegistry | None = None,
 ) -> Context:
-    return Context(catalogs=catalogs, limits=limits, request=request)
+    return Context(catalogs=catalogs, limits=limits, request=request, trust=trust or TrustRegistry())

@@ -33,6 +33,23 @@ class Metrics:
             ["provider", "action", "result"], registry=self.registry,
         )
 
+        self.pushdown_drift = Counter(
+            "cig_pushdown_drift", "Pushed-down parameters a provider answered contrary to (then applied by this "
+            "service), by provider and parameter; counted once per process.", ["provider", "parameter"],
+            registry=self.registry,
+        )
+        self.pushdown_refusals = Counter(
+            "cig_pushdown_refusals", "Parameters or image sources this service chose that a provider refused as "
+            "invalid (then applied here or skipped), by provider and parameter; once per process.",
+            ["provider", "parameter"], registry=self.registry,
+        )
+
+    def observe_drift(self, provider: str, parameter: str) -> None:
+        self.pushdown_drift.labels(provider, parameter).inc()
+
+    def observe_refusal(self, provider: str, parameter: str) -> None:
+        self.pushdown_refusals.labels(provider, parameter).inc()
+
     def observe_upstream(self, outcome: CallOutcome) -> None:
         self.upstream_requests.labels(outcome.provider, outcome.action, outcome.outcome).inc()
         self.upstream_seconds.labels(outcome.provider, outcome.action).observe(outcome.seconds)

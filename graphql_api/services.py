@@ -12,11 +12,13 @@ from typing import Any
 import aiohttp
 from aiocache import Cache
 from aiocache.serializers import PickleSerializer
+from redis import asyncio as redis_asyncio
 
 from providers.base import ImageCatalog, ProviderName
 from providers.cache import CachedCatalog
 from providers.http import CallPolicy, Transport
 from providers.registry import PROVIDERS
+from providers.trust import TrustRegistry
 from resolvers.loaders import Limits
 
 from . import demo
@@ -32,6 +34,7 @@ class Services:
     catalogs: dict[ProviderName, ImageCatalog]
     limits: Limits
     metrics: Metrics
+    trust: TrustRegistry = field(default_factory=TrustRegistry)  # pushdown lessons (drift, refusals)
     demo: bool = False  # the providers are the embedded emulators
     demo_urls: dict[str, str] = field(default_factory=dict)
 
@@ -86,4 +89,12 @@ async def running(settings: Settings, metrics: Metrics | None = None) -> AsyncIt
                 p: CachedCatalog(c, cache, ttl=settings.cache_ttl, on_lookup=metrics.observe_cache)
                 for p, c in catalogs.items()
             }
-        yield Services(settings, catalogs, settings.limits, metrics, bool(demo_urls), demo_urls)
+        fleet = None
+        if settings.cache_url.startswith("redis://"):
+            fleet = redis_asyncio.from_url(settings.cache_url)  # connects lazily, on the first lesson or sync
+            stack.push_async_callback(fleet.aclose)
+        trust = TrustRegistry(
+            fleet=fleet, accounts={p: c.account_key for p, c in catalogs.items()},
+            on_drift=metrics.observe_drift, on_refusal=metrics.observe_refusal,
+        )
+        yield Services(settings, catalogs, settings.limits, metrics, trust, bool(demo_urls), demo_urls)

@@ -93,9 +93,17 @@ class ImageRecord:
     architecture: str | None = None
     source_raw: str | None = None
     status_raw: str | None = None
-    size_gib: float | None = None
+    # Sizes, one meaning each: the image file itself, the disk it describes, the smallest disk it boots on.
+    file_size_gib: float | None = None
+    disk_size_gib: float | None = None
     min_disk_size_gib: int | None = None
     created_at: datetime | None = None
+    expires_at: datetime | None = None
+    image_type: str | None = None
+    owner_pin: str | None = None
+    snapshot_id: str | None = None
+    imported: bool | None = None
+    instance_id: str | None = None
     nic_network_types: tuple[str, ...] = ()
     root_device_type: str | None = None
     launch_permission: str | None = None

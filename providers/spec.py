@@ -18,7 +18,7 @@ from .base import ImageCatalog, Location, ProviderName
 from .config import Lookup
 from .emulation import CallCounter, Faults
 from .http import Transport
-from .query import ImageQuery, Source, VolumeQuery
+from .query import ImageQuery, Source, Trust, VolumeQuery
 
 
 class ProviderSettings(Protocol):
@@ -60,8 +60,9 @@ class ProviderSpec:
     create_emulator: EmulatorFactory
     emulated_settings: Callable[[Any, str], ProviderSettings]  # (current section, emulator base URL)
     run_emulator: Callable[[str, int, Any], None]  # CLI `emulate`: host, port, section (its credentials)
-    # Images: how a query becomes this provider's listings (pushdown, residual, partitions).
-    plan_image_sources: Callable[[ImageQuery, Sequence[Location]], list[Source]]
+    # Images: how a query becomes this provider's listings (pushdown, residual, partitions), given what the
+    # service has learned not to push to it (`Trust`). Every raw parameter needs a test in its planner.
+    plan_image_sources: Callable[[ImageQuery, Sequence[Location], Trust], list[Source]]
     image_params: tuple[RawParam, ...]
     image_params_description: str
     # Volumes: the provider's own disk listing parameters for a query (no paging).

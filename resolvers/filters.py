@@ -8,12 +8,12 @@ what it pushes down, what the service applies (residual), and which sources it s
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Protocol, TypeVar
 
 from providers.base import ImageSource, ImageStatus, Location, OsType, ProviderName
-from providers.query import ImageQuery, Source, VolumeQuery
+from providers.query import TRUSTED, ImageQuery, Source, Trust, VolumeQuery
 from providers.registry import PROVIDERS, UnknownProviderError
 
 from . import errors
@@ -23,7 +23,15 @@ MAX_TAG_FILTERS = 20  # tag keys and key=value tags a filter takes each (the pro
 
 class TagFilterLike(Protocol):
     key: str
-    value: str
+    value: str | None
+
+
+TrustOf = Callable[[ProviderName], Trust]  # what the service has learned about a provider (providers.trust)
+
+
+def fully_trusted(provider: ProviderName) -> Trust:
+    """Nothing learned: every parameter a planner can push is pushed."""
+    return TRUSTED
 
 
 def non_empty(value: str | None, argument: str) -> str | None:
@@ -57,7 +65,7 @@ def providers_of(values: Sequence[ProviderName] | None) -> frozenset[ProviderNam
         raise errors.bad_input(str(exc), argument="providers") from None
 
 
-def tag_pairs(tags: Sequence[TagFilterLike] | None) -> tuple[tuple[str, str], ...] | None:
+def tag_pairs(tags: Sequence[TagFilterLike] | None) -> tuple[tuple[str, str | None], ...] | None:
     if tags is None:
         return None
     if not tags:
@@ -175,19 +183,26 @@ def selected_locations(query: Query, locations: Sequence[Location]) -> list[Loca
                   key=lambda loc: loc.id)
 
 
-def plan_sources(query: ImageQuery, locations: Mapping[ProviderName, Sequence[Location]]) -> list[Source]:
+def plan_sources(
+    query: ImageQuery, locations: Mapping[ProviderName, Sequence[Location]], trust: TrustOf = fully_trusted
+) -> list[Source]:
     """Every source the query selects, in connection order. Unknown locations are BAD_USER_INPUT."""
     providers = selected_providers(query, locations)
     query = known_locations(query, locations, providers)
     return [
         source
         for provider in providers
-        for source in PROVIDERS.get(provider).plan_image_sources(query, selected_locations(query, locations[provider]))
+        for source in PROVIDERS.get(provider).plan_image_sources(
+            query, selected_locations(query, locations[provider]), trust(provider)
+        )
     ]
 
 
-def plan_volume_sources(query: VolumeQuery, locations: Mapping[ProviderName, Sequence[Location]]) -> list[Source]:
-    """One listing per location the query selects, with the provider's own parameters (all pushed down)."""
+def plan_volume_sources(
+    query: VolumeQuery, locations: Mapping[ProviderName, Sequence[Location]], trust: TrustOf = fully_trusted
+) -> list[Source]:
+    """One listing per location the query selects, with the provider's own parameters (all pushed down, so
+    there is nothing to learn: `trust` is not read)."""
     providers = selected_providers(query, locations)
     query = known_locations(query, locations, providers)
     sources: list[Source] = []

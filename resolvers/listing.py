@@ -10,6 +10,11 @@ is fetched twice (pages come from the kind's per-request loader).
 2. The Relay window is mapped onto the listings (resolvers.pagination) and only the pages holding it are
    fetched, concurrently.
 A listing that fails is reported as an error entry beside the data of the others, counted as empty.
+
+Pushdown is verified: every record of every page read for a source is checked against the conditions
+that source pushed down (`Source.pushed`). A contradicted condition (provider drift) or a refused
+parameter the service chose is a lesson for `providers.trust`; the query is then planned again with it,
+so its own answer stays exact (at most `MAX_PLANS` plannings; each one learns at least one lesson).
 """
 
 from __future__ import annotations
@@ -20,9 +25,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-from providers.base import Location, ProviderName
+from providers.base import ImageRecord, Location, ProviderName
 from providers.errors import ProviderError
 from providers.query import ImageQuery, Source, VolumeQuery
+from providers.trust import TrustRegistry, refused_parameter
 
 from . import errors
 from .filters import known_locations, selected_providers
@@ -33,6 +39,8 @@ from .pagination import PageArgs, PaginationError, decode_cursor, encode_cursor,
 R = TypeVar("R")
 R_co = TypeVar("R_co", covariant=True)
 Q = TypeVar("Q", ImageQuery, VolumeQuery)
+
+MAX_PLANS = 16  # plannings of one query; more would mean a provider contradicting every parameter it is sent
 
 
 class Page(Protocol[R_co]):
@@ -54,6 +62,39 @@ class Listing(Generic[R]):
     page_size: int
     fetch: Callable[[int], Awaitable[Page[R]]]  # page number -> page
     residual: Callable[[R], bool] | None = None  # applied here when the provider cannot filter
+    # A failure that is a lesson (a refused parameter the service chose) instead of an error to report.
+    absorbs: Callable[[ProviderError], Awaitable[bool]] | None = None
+
+
+class Replan(Exception):
+    """Raised inside one planning of a query when a listing taught a lesson: plan it again."""
+
+
+@dataclass
+class Attempt:
+    """One planning of a query: whether its listings taught the trust registry anything."""
+
+    trust: TrustRegistry
+    learned: bool = False
+
+    async def verify(self, source: Source, records: Sequence[ImageRecord]) -> None:
+        """Check records answered for `source` against what it pushed down; a contradiction is drift."""
+        contradicted = {pushed.param for record in records for pushed in source.contradicted(record)}
+        for param in sorted(contradicted):
+            self.learned = True
+            await self.trust.drift(source.provider, param, source.label)
+
+    async def absorbs(self, source: Source, error: ProviderError) -> bool:
+        pushed = refused_parameter(error, source.pushed)
+        if pushed is None:
+            return False
+        self.learned = True
+        await self.trust.refusal(source.provider, pushed, source.label)
+        return True
+
+    def check(self) -> None:
+        if self.learned:
+            raise Replan
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,16 +169,25 @@ async def locations_by_provider(
     return found
 
 
-def listing_of(scope: RequestScope, kind: ListingKind[R, Any], source: Source) -> Listing[R]:
-    """A source read through the kind's page loader, in pages of its provider's largest size."""
+def listing_of(
+    scope: RequestScope, kind: ListingKind[R, Any], source: Source, attempt: Attempt | None = None
+) -> Listing[R]:
+    """A source read through the kind's page loader, in pages of its provider's largest size; with an
+    attempt, every page is verified against what the source pushed down."""
     size = scope.catalogs[source.provider].page_size_max
     loader = scope.pages(kind)
 
     async def fetch(number: int) -> Page[R]:
-        return await loader.load(PageKey.of(source.provider, source.location, source.params, number, size))  # type: ignore[no-any-return]
+        page: Page[R] = await loader.load(PageKey.of(source.provider, source.location, source.params, number, size))
+        if attempt is not None and source.pushed:
+            await attempt.verify(source, page.records)  # type: ignore[arg-type]
+        return page
+
+    async def absorbs(error: ProviderError) -> bool:
+        return attempt is not None and await attempt.absorbs(source, error)
 
     return Listing(source.provider, source.location, source.label, size, fetch,
-                   source.matches if source.residual else None)  # type: ignore[arg-type]
+                   source.matches if source.residual else None, absorbs)  # type: ignore[arg-type]
 
 
 async def list_connection(
@@ -156,18 +206,37 @@ async def list_connection(
     args = page_args(scope, digest, first=first, after=after, last=last, before=before)
     providers = selected_providers(query, scope.catalogs)
     locations = await locations_by_provider(scope, providers, path)
-    sources = kind.plan(known_locations(query, locations, providers), locations)
-    return await connection(scope, [listing_of(scope, kind, s) for s in sources], args, digest, path)
+    query = known_locations(query, locations, providers)
+    await scope.trust.sync()
+    for _ in range(MAX_PLANS):
+        attempt = Attempt(scope.trust)
+        sources = kind.plan(query, locations, scope.trust.trust)
+        try:
+            return await connection(
+                scope, [listing_of(scope, kind, s, attempt) for s in sources], args, digest, path, attempt
+            )
+        except Replan:
+            continue
+    raise errors.ServiceError(
+        f"the providers kept answering {kind.noun}s that contradict the filter; try again later",
+        errors.UPSTREAM_UNAVAILABLE,
+    )
 
 
 async def connection(
-    scope: RequestScope, listings: Sequence[Listing[R]], args: PageArgs, digest: str, path: Sequence[str | int]
+    scope: RequestScope, listings: Sequence[Listing[R]], args: PageArgs, digest: str, path: Sequence[str | int],
+    attempt: Attempt | None = None,
 ) -> ConnectionPage[R]:
+    """Raises Replan when `attempt` learned something: the counts or items read may then be wrong."""
     counted = await asyncio.gather(*(_count(scope, listing, path) for listing in listings))
+    if attempt is not None:
+        attempt.check()
     total = sum(c.count for c in counted)
     start, end = args.window(total)
     slices = locate([c.count for c in counted], start, end)
     chunks = await asyncio.gather(*(_items(scope, counted[s.source], s.start, s.end, path) for s in slices))
+    if attempt is not None:
+        attempt.check()
     bases = [0]
     for c in counted:
         bases.append(bases[-1] + c.count)
@@ -207,7 +276,8 @@ async def _count(scope: RequestScope, listing: Listing[R], path: Sequence[str | 
         matches = [r for page in pages for r in page.records if keep(r)]
         return _Counted(listing, len(matches), matches, min(p.fetched_at for p in pages))
     except ProviderError as exc:
-        scope.report(located(errors.from_provider(exc), path))
+        if listing.absorbs is None or not await listing.absorbs(exc):
+            scope.report(located(errors.from_provider(exc), path))
         return _Counted(listing, 0, [], None)
 
 
@@ -222,7 +292,8 @@ async def _items(
     try:
         pages = await asyncio.gather(*(listing.fetch(n) for n in range(first_page, (end - 1) // size + 2)))
     except ProviderError as exc:
-        scope.report(located(errors.from_provider(exc), path))
+        if listing.absorbs is None or not await listing.absorbs(exc):
+            scope.report(located(errors.from_provider(exc), path))
         return []
     records = [r for page in pages for r in page.records]
     base = (first_page - 1) * size

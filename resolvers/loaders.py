@@ -25,6 +25,7 @@ from graphql import GraphQLError
 from strawberry.dataloader import DataLoader
 
 from providers.base import ImageCatalog, Location, ProviderName
+from providers.trust import TrustRegistry
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -152,6 +153,7 @@ class RequestScope:
     catalogs: Mapping[ProviderName, ImageCatalog]
     limits: Limits
     partial_errors: list[GraphQLError] = field(default_factory=list)
+    trust: TrustRegistry = field(default_factory=TrustRegistry)  # the process's (one per app), not the request's
 
     def __post_init__(self) -> None:
         self.locations = LocationsByProviderLoader(self.catalogs)

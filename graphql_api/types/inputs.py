@@ -14,10 +14,11 @@ from resolvers.filters import MAX_TAG_FILTERS
 from .enums import CloudProvider, ImageSource, ImageStatus, OsType
 
 
-@strawberry.input(description="Match images carrying tag `key` with value `value` (Zenlayer `tags`).")
+@strawberry.input(description="Match resources carrying tag `key`, with value `value` when it is given.")
 class TagFilter:
     key: str = strawberry.field(description="Tag key, non-empty.")
-    value: str = strawberry.field(description="Tag value to match exactly.")
+    value: str | None = strawberry.field(default=None, description="Tag value to match exactly; omitted or null: "
+                                         "the key with any value.")
 
 
 def _raw_input(spec: ProviderSpec) -> type:
@@ -51,8 +52,9 @@ class ImageFilterBase:
                                                   f"these tag keys (Zenlayer `tagKeys`; at most "
                                                   f"{MAX_TAG_FILTERS}). JD Cloud images have no tags.")
     tags: list[TagFilter] | None = strawberry.field(default=None, description=f"Images carrying every one of "
-                                                    f"these key=value tags (Zenlayer `tags`; at most "
-                                                    f"{MAX_TAG_FILTERS}). JD Cloud images have no tags.")
+                                                    f"these tags (at most {MAX_TAG_FILTERS}): key=value pairs are "
+                                                    "Zenlayer `tags`; a key without a value matches the key with any "
+                                                    "value (applied by this service). JD Cloud images have no tags.")
 
 
 def _image_filter() -> type:
@@ -85,4 +87,5 @@ class VolumeFilter:
     status: str | None = strawberry.field(default=None, description="The provider's raw status, e.g. Zenlayer "
                                           "`IN_USE`, JD Cloud `in-use`.")
     tags: list[TagFilter] | None = strawberry.field(default=None, description="Volumes carrying every one of "
-                                                    f"these key=value tags (at most {MAX_TAG_FILTERS}).")
+                                                    f"these tags (at most {MAX_TAG_FILTERS}); a key without a value "
+                                                    "matches the key with any value.")

@@ -146,9 +146,16 @@ def parse_image(raw: object, location: str) -> ImageRecord | None:
         source_raw=label(raw.get("imageSource")),
         status=image_status_of(label(raw.get("status"))),
         status_raw=label(raw.get("status")),
-        size_gib=None if size_mb is None else size_mb / 1024,
+        file_size_gib=None if size_mb is None else size_mb / 1024,
+        # systemDiskSizeGB is the image's system disk: its size, and the smallest disk it boots on.
+        disk_size_gib=number(raw.get("systemDiskSizeGB")),
         min_disk_size_gib=integer(raw.get("systemDiskSizeGB")),
         created_at=parse_time(raw.get("createTime")),
+        expires_at=parse_time(raw.get("expiredTime")),  # empty: permanent
+        owner_pin=label(raw.get("ownerPin")),
+        snapshot_id=label(raw.get("snapshotId")),
+        imported=boolean(raw.get("imported")),
+        instance_id=label(raw.get("instanceId")),
         root_device_type=label(raw.get("rootDeviceType")),
         launch_permission=label(raw.get("launchPermission")),
         offline=boolean(raw.get("offline")),

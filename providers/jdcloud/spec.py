@@ -41,22 +41,30 @@ SPEC = ProviderSpec(
     run_emulator=_run_emulator,
     plan_image_sources=pushdown.plan_image_sources,
     image_params=(
-        RawParam("image_source", "imageSource", str, "`imageSource`: `public`, `thirdparty`, `private`, `shared` "
-                 "or `community`. When no source is given, every source is listed."),
-        RawParam("offline", "offline", bool, "`offline`: list images taken offline (true) or online (false). "
-                 "Meaningful for public and thirdparty images only."),
-        RawParam("platform", "platform", str, "`platform`: `Ubuntu`, `CentOS`, `Windows Server`."),
+        RawParam("image_source", "imageSource", str, "`imageSource`: `public` (official), `thirdparty` "
+                 "(marketplace), `private` (the account's own), `shared` (shared with it); the SDK also knows "
+                 "`community`. When no source is given, every source the other conditions allow is listed. A value "
+                 "not listed here is sent as given (JD Cloud's refusal comes back as BAD_USER_INPUT)."),
+        RawParam("offline", "offline", bool, "`offline`: images taken offline (true) or still online (false). It only "
+                 "has meaning for `public` and `thirdparty` images, so it limits the listing to those two sources "
+                 "(with a private, shared or community source nothing matches, without a call). With `imageIds` JD "
+                 "Cloud ignores it and this service applies it."),
+        RawParam("platform", "platform", str, "`platform`: `Ubuntu`, `CentOS`, `Windows Server` (images also report "
+                 "`Other Linux`, `Other Windows`)."),
         RawParam("root_device_type", "rootDeviceType", str, "`rootDeviceType`: `localDisk` or `cloudDisk`."),
-        RawParam("launch_permission", "launchPermission", str, "`launchPermission` (private images only): "
-                 "`specifiedUsers` or `ownerOnly`."),
-        RawParam("status", "status", str, "`status`, e.g. `ready`."),
-        RawParam("architecture", "architecture", str, "`architecture`: `x86_64` or `arm64`."),
+        RawParam("launch_permission", "launchPermission", str, "`launchPermission`: `specifiedUsers` (shared with "
+                 "other accounts) or `ownerOnly`. It only has meaning for `private` images, so it limits the listing "
+                 "to that source (with any other source nothing matches, without a call)."),
+        RawParam("status", "status", str, "`status`, e.g. `ready` (the only documented value; others seen: "
+                 "`creating`, `copying`, `error`)."),
+        RawParam("architecture", "architecture", str, "`architecture`: `x86_64`, `arm64` (older images `i386`)."),
         RawParam("boot_mode", "bootMode", str, "`bootMode`: `bios` or `uefi`."),
         RawParam("instance_ids", "instanceIds", list[str], "`instanceIds`: images created from these instances "
                  "(exact match)."),
         RawParam("service_code", "serviceCode", str, "`serviceCode` (deprecated by JD Cloud)."),
     ),
-    image_params_description="Raw JD Cloud describeImages parameters, sent as given.",
+    image_params_description="Raw JD Cloud describeImages parameters, sent as given (and checked against "
+                             "the answer).",
     volume_params=pushdown.volume_params,
     location_help="JD Cloud region",
 )

@@ -117,8 +117,9 @@ def parse_image(record: Mapping[str, Any], location: str) -> ImageRecord | None:
         os_version=readers.text(record.get("imageVersion")),
         source_raw=source_raw,
         status_raw=status_raw,
-        size_gib=readers.number(record.get("imageSize")),
+        disk_size_gib=readers.number(record.get("imageSize")),
         min_disk_size_gib=readers.integer(record.get("minDiskSize")),
+        image_type=readers.text(record.get("imageType")),
         nic_network_types=_nic_types(record.get("nicNetworkType")),
         tags=parse_tags(record.get("tags")),
     )

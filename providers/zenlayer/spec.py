@@ -50,7 +50,8 @@ SPEC = ProviderSpec(
         RawParam("os_type", "osType", str, "`osType`: `windows`, `linux`, `bsd`, `android` or `any`."),
         RawParam("image_status", "imageStatus", str, "`imageStatus`, e.g. `AVAILABLE`, `CREATING`, `UNAVAILABLE`."),
     ),
-    image_params_description="Raw Zenlayer DescribeImages parameters, sent as given.",
+    image_params_description="Raw Zenlayer DescribeImages parameters, sent as given (and checked against "
+                             "the answer).",
     volume_params=pushdown.volume_params,
     location_help="Zenlayer zone",
 )

@@ -74,8 +74,8 @@ CASES: list[Any] = [
     ({"zenlayer": {"imageType": "CUSTOM_IMAGE"}}, zen(lambda r: r.raw.get("imageType") == "CUSTOM_IMAGE")),
     ({"zenlayer": {"category": "FreeBSD"}}, zen(lambda r: r.platform == "FreeBSD")),
     ({"jdcloud": {"rootDeviceType": "localDisk"}}, jd(lambda r: r.root_device_type == "localDisk")),
-    ({"jdcloud": {"offline": True}},
-     jd(lambda r: r.source_raw not in ("public", "thirdparty") or r.offline is True)),
+    # offline only has meaning for public and thirdparty images: it selects among those only (an AND)
+    ({"jdcloud": {"offline": True}}, jd(lambda r: r.source_raw in ("public", "thirdparty") and r.offline is True)),
     ({"jdcloud": {"imageSource": "private", "launchPermission": "ownerOnly"}, "providers": ["JDCLOUD"]},
      lambda r: r.source_raw == "private" and r.launch_permission == "ownerOnly"),
     ({"jdcloud": {"bootMode": "uefi"}, "providers": ["JDCLOUD"]}, lambda r: r.boot_mode == "uefi"),

@@ -9,7 +9,7 @@ from typing import Any
 from providers.base import ImageSource, Location
 from providers.config import Lookup, Secret, secret
 from providers.http import Transport
-from providers.query import ImageQuery, Params, Source, VolumeQuery, equals
+from providers.query import ImageQuery, Origin, Plan, Source, Trust, VolumeQuery, among, equals, same
 from providers.spec import ProviderSpec, RawParam
 
 from . import catalog, emulator
@@ -39,23 +39,29 @@ def client(transport: Transport, settings: ThirdSettings) -> ThirdClient:
     return ThirdClient(transport, settings.url, settings.token.value if settings.token else "")
 
 
-def plan_image_sources(query: ImageQuery, locations: Sequence[Location]) -> list[Source]:
+TESTS = {"ids": among("image_id"), "family": same("platform")}
+
+
+def plan_image_sources(query: ImageQuery, locations: Sequence[Location], trust: Trust) -> list[Source]:
     """ids and `family` (the raw sub-input, or `platform`) are pushed down; everything else is residual."""
     if query.tags or query.tag_keys or query.architecture:
         return []
-    params = Params(query.raw_for(NAME))
-    params.put("ids", list(query.image_ids) if query.image_ids else None)
-    params.put("family", query.platform)
-    if params.impossible:
-        return []
-    residual = tuple(equals(attribute, value) for attribute, value in (
-        ("os_type", query.os_type), ("source", query.source), ("status", query.status)) if value is not None)
     if query.source not in (None, ImageSource.OFFICIAL, ImageSource.CUSTOM):
         return []
+    plan = Plan(trust, TESTS)
+    for param, value in query.raw_for(NAME).items():
+        plan.push(param, value, Origin.RAW)
+    plan.push("ids", list(query.image_ids) if query.image_ids else None, Origin.FILTER)
+    plan.push("family", query.platform, Origin.FILTER)
+    if plan.impossible:
+        return []
+    for attribute, value in (("os_type", query.os_type), ("source", query.source), ("status", query.status)):
+        if value is not None:
+            plan.keep(equals(attribute, value))
     if query.name is not None:
         name = query.name.lower()
-        residual += (lambda record: name in record.name.lower(),)
-    return [Source(NAME, loc.id, params.values, residual) for loc in locations]
+        plan.keep(lambda record: name in record.name.lower())
+    return [plan.source(NAME, loc.id) for loc in locations]
 
 
 def volume_params(query: VolumeQuery) -> dict[str, Any]:

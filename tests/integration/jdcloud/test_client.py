@@ -143,7 +143,7 @@ async def test_get_images_chunks_ids_by_100(client: JdcloudClient, emulator: Emu
 async def test_images_by_id_are_read_whole(client: JdcloudClient, emulator: Emulated) -> None:
     record, private, with_data = await client.get_images(REGION, ["img-m5s0****30", "img-cn1pri0004",
                                                                   "img-cn1pri0003", "img-nope"])
-    assert record.name == "CentOS 7.6 64位" and record.boot_mode == "uefi" and record.size_gib == 0
+    assert record.name == "CentOS 7.6 64位" and record.boot_mode == "uefi" and record.file_size_gib == 0
     assert private.name == "测试 镜像 a&b=c" and private.launch_permission == "ownerOnly"
     assert with_data.data_disks and with_data.data_disks[0].size_gib == 100
     assert emulator.counter.by_action == {"describeImages": 1}
@@ -386,6 +386,6 @@ async def test_an_odd_record_is_skipped_and_counted_over_http(caplog: pytest.Log
         page = await client.list_images(REGION, {"imageSource": "public"}, page_number=1, page_size=10)
     assert ids(page.records) == ["img-m5s0****29", "img-strings"]
     assert page.skipped == 1 and page.total_count == 3
-    assert page.records[1].min_disk_size_gib == 80 and page.records[1].size_gib == 1.0
+    assert page.records[1].min_disk_size_gib == 80 and page.records[1].file_size_gib == 1.0
     assert page.records[1].offline is False
     assert "skipped 1 record" in caplog.text
