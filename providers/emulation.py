@@ -11,7 +11,9 @@ counts each call by action, then applies the configured faults before the provid
     oversize_bytes  when set, successful answers are padded past this size
 
 Rates are drawn from a seeded RNG, so a run is repeatable. `script` queues exact faults for the next
-calls ("throttle", "error", "malformed", "drop", "oversize"), which is what tests use. The control
+calls ("throttle", "error", "malformed", "drop", "oversize", or "status:<CODE>": any error the
+provider documents, from the emulator's `documented` table, e.g. "status:INTERNAL" is JD Cloud's
+500 INTERNAL), which is what tests use. The control
 endpoints (`GET/DELETE /_emulator/calls`, `GET/PUT /_emulator/faults`) serve the same data to a
 process that only has the emulator's URL.
 """
@@ -22,13 +24,21 @@ import asyncio
 import json
 import random
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from aiohttp import web
 
 FAULT_KINDS = ("throttle", "error", "malformed", "drop", "oversize")
+STATUS_FAULT = "status:"  # prefix of a scripted documented error: "status:<CODE>"
+Documented = Mapping[str, tuple[int, str]]  # an emulator's documented errors: code -> (HTTP status, message)
+
+
+def _known_fault(kind: str, documented: Documented | None = None) -> bool:
+    if kind.startswith(STATUS_FAULT):
+        return bool(kind[len(STATUS_FAULT):]) and (documented is None or kind[len(STATUS_FAULT):] in documented)
+    return kind in FAULT_KINDS
 
 
 @dataclass
@@ -49,8 +59,8 @@ class Faults:
     def queue(self, *kinds: str) -> None:
         """Make the next calls fail in exactly these ways, one per call, in order."""
         for kind in kinds:
-            if kind not in FAULT_KINDS:
-                raise ValueError(f"unknown fault {kind!r}; known: {', '.join(FAULT_KINDS)}")
+            if not _known_fault(kind):
+                raise ValueError(f"unknown fault {kind!r}; known: {', '.join(FAULT_KINDS)}, {STATUS_FAULT}<CODE>")
         self.script.extend(kinds)
 
     def reset(self) -> None:
@@ -91,7 +101,7 @@ class Faults:
             if name == "script":
                 if not isinstance(value, list) or not all(isinstance(kind, str) for kind in value):
                     raise TypeError("script must be a list of fault names")
-                unknown_kinds = [kind for kind in value if kind not in FAULT_KINDS]
+                unknown_kinds = [kind for kind in value if not _known_fault(kind)]
                 if unknown_kinds:
                     raise ValueError(f"unknown fault {unknown_kinds[0]!r}; known: {', '.join(FAULT_KINDS)}")
             elif name == "oversize_bytes" and value is None:
@@ -136,8 +146,11 @@ def install(
     counter: CallCounter,
     action_of: Callable[[web.Request], str | None],
     error_response: ErrorBody,
+    documented: Documented | None = None,
 ) -> None:
-    """Add counting, faults and the control endpoints to a provider emulator app."""
+    """Add counting, faults and the control endpoints to a provider emulator app. `error_response` gets
+    (status, "throttle" | "error" | a documented code, message)."""
+    documented = documented or {}
     app[FAULTS] = faults
     app[COUNTER] = counter
 
@@ -161,6 +174,10 @@ def install(
             return response
         if fault == "error":
             return error_response(503, "error", "Service temporarily unavailable")
+        if fault is not None and fault.startswith(STATUS_FAULT):
+            code = fault[len(STATUS_FAULT):]
+            status, message = documented[code]
+            return error_response(status, code, message)
         if fault == "malformed":
             return web.Response(status=200, body=b'{"requestId": "T-broken", "respo', content_type="application/json")
         answer = await handler(request)
@@ -187,6 +204,10 @@ def install(
         try:
             data = await request.json()
             Faults().update(data)  # a dry run: a bad PUT is refused before the live configuration changes
+            script = data.get("script", []) if isinstance(data, dict) else []
+            undocumented = [k for k in script if not _known_fault(k, documented)]
+            if undocumented:
+                raise ValueError(f"{undocumented[0]!r} is not an error this provider documents")
             faults.reset()
             faults.update(data)
         except (ValueError, TypeError) as exc:

@@ -46,8 +46,9 @@ def load(lookup: Lookup) -> JdcloudSettings:
 
 
 def emulated(settings: JdcloudSettings, url: str) -> JdcloudSettings:
-    """`settings` pointed at an emulator (both endpoints), with the demo credentials and its regions."""
+    """`settings` pointed at an emulator (both endpoints), with the demo credentials and the regions its demo
+    catalog has images in (the emulator knows every default region too, but an empty one adds only calls)."""
     return replace(
         settings, access_key=DEMO_CREDENTIALS.access_key, secret_key=Secret(DEMO_CREDENTIALS.secret_key),
-        vm_endpoint=url, disk_endpoint=url, regions=tuple(sorted(default_catalog().regions)),
+        vm_endpoint=url, disk_endpoint=url, regions=tuple(sorted(default_catalog().regions_with_images)),
     )
