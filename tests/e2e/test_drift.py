@@ -101,7 +101,7 @@ async def test_a_parameter_the_provider_refuses_is_applied_by_the_service_from_t
         assert await stack.metric(REFUSALS, provider="jdcloud", parameter="architecture") == 1
 
 
-async def test_an_image_source_the_provider_refuses_is_skipped_with_one_warning(caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_refused_image_source_is_skipped_with_one_warning(caplog: pytest.LogCaptureFixture) -> None:
     deviations = Deviations(refused_values={"imageSource": {"community"}})
     async with drifting("jdcloud", deviations) as stack:
         filter = {"providers": ["JDCLOUD"]}
