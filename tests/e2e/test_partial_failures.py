@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from graphql_api.settings import Secret, Settings
 from providers.jdcloud import models as jdcloud_models
 
@@ -61,3 +63,14 @@ async def test_wrong_credentials_are_an_operator_problem_not_a_crash() -> None:
         async with stack.session.get(stack.url + "/readyz") as response:
             ready = await response.json()
         assert response.status == 200 and ready["status"] == "degraded"
+
+
+@pytest.mark.parametrize("code", ["INTERNAL", "UNKNOWN"])
+async def test_jdclouds_documented_500s_come_back_coded(stack: Stack, code: str) -> None:
+    stack.jdcloud.faults.queue(*[f"status:{code}"] * 2)  # the harness makes two attempts per call
+    filter = {"providers": ["JDCLOUD"], "locations": ["cn-south-1"], "source": "OFFICIAL"}
+    body = await stack.graphql(PAGE, {"first": 5, "filter": filter})
+    assert codes(body) == ["UPSTREAM_UNAVAILABLE"]
+    assert {k: body["errors"][0]["extensions"][k] for k in ("provider", "upstreamStatus", "upstreamCode")} == {
+        "provider": "JDCLOUD", "upstreamStatus": 500, "upstreamCode": code}
+    assert (await stack.graphql(PAGE, {"first": 5, "filter": filter}))["data"]["images"]["totalCount"] > 0
