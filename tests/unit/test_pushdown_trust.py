@@ -11,7 +11,7 @@ from providers.base import ImageRecord, ImageSource, ImageStatus, Location, OsTy
 from providers.errors import BadRequestError, UnavailableError
 from providers.jdcloud import pushdown as jd
 from providers.jdcloud.models import NAME as JDCLOUD
-from providers.query import ImageQuery, Origin, Pushed, Trust
+from providers.query import TRUSTED, ImageQuery, Origin, Pushed, Trust
 from providers.trust import TrustRegistry, refused_parameter
 from providers.zenlayer import pushdown as zen
 from providers.zenlayer.models import NAME as ZENLAYER
@@ -31,7 +31,7 @@ def jd_query(**raw: Any) -> ImageQuery:
     return ImageQuery(raw={JDCLOUD: raw})
 
 
-def partitions(query: ImageQuery, trust: Trust = Trust()) -> list[str | None]:
+def partitions(query: ImageQuery, trust: Trust = TRUSTED) -> list[str | None]:
     return [s.params.get("imageSource") for s in jd.plan_image_sources(query, REGIONS, trust)]
 
 
@@ -50,8 +50,8 @@ def test_with_ids_offline_is_applied_by_the_service_and_one_source_is_sent() -> 
     assert source.params == {"ids": ["img-a", "img-b"]}  # two sources allowed: none sent, both kept below
     assert not source.matches(record(image_id="img-a", source_raw="private", offline=None))
     assert source.matches(record(image_id="img-a", source_raw="thirdparty", offline=True))
-    [private] = jd.plan_image_sources(ImageQuery(image_ids=("img-a",), raw={JDCLOUD: {"launchPermission": "ownerOnly"}}),
-                                      REGIONS, Trust())
+    owner_only = ImageQuery(image_ids=("img-a",), raw={JDCLOUD: {"launchPermission": "ownerOnly"}})
+    [private] = jd.plan_image_sources(owner_only, REGIONS, Trust())
     assert private.params == {"ids": ["img-a"], "launchPermission": "ownerOnly", "imageSource": "private"}
 
 
