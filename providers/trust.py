@@ -49,8 +49,20 @@ class FleetStore(Protocol):
     def expire(self, name: str, time: int) -> Any: ...
 
 
-def _member(param: str, value: str | None) -> str:
+Lesson = tuple[str, str | None]  # (parameter, None): untrusted; (parameter, value): that value is refused
+
+
+def _encode(lesson: Lesson) -> str:
+    param, value = lesson
     return f"untrusted:{param}" if value is None else f"refused:{param}={value}"
+
+
+def _decode(member: str) -> Lesson | None:
+    kind, _, rest = member.partition(":")
+    if kind == "untrusted" and rest:
+        return rest, None
+    param, sep, value = rest.partition("=")
+    return (param, value) if kind == "refused" and sep and param else None  # another version's member: ignored
 
 
 def _named(message: str, param: str) -> bool:
@@ -86,16 +98,15 @@ class TrustRegistry:
         self.on_refusal = on_refusal
         self.sync_seconds = sync_seconds
         self.clock = clock
-        self._lessons: dict[ProviderName, set[str]] = {}
+        self._lessons: dict[ProviderName, set[Lesson]] = {}
         self._synced_at: float | None = None
 
     def trust(self, provider: ProviderName) -> Trust:
         lessons = self._lessons.get(provider, set())
-        untrusted = frozenset(m.partition(":")[2] for m in lessons if m.startswith("untrusted:"))
-        refused = frozenset(
-            tuple(m.partition(":")[2].split("=", 1)) for m in lessons if m.startswith("refused:")
+        return Trust(
+            frozenset(param for param, value in lessons if value is None),
+            frozenset((param, value) for param, value in lessons if value is not None),
         )
-        return Trust(untrusted, refused)  # type: ignore[arg-type]
 
     def _key(self, provider: ProviderName) -> str:
         return ":".join(("cig", KEY_VERSION, "trust", provider.value, self.accounts.get(provider, "-")))
@@ -114,11 +125,13 @@ class TrustRegistry:
                             type(exc).__name__)
                 return
             for member in members:
-                self._lessons.setdefault(provider, set()).add(member.decode() if isinstance(member, bytes) else member)
+                lesson = _decode(member.decode() if isinstance(member, bytes) else str(member))
+                if lesson is not None:
+                    self._lessons.setdefault(provider, set()).add(lesson)
 
     async def drift(self, provider: ProviderName, param: str, where: str) -> None:
         """A record answered for `param` contradicts it: apply it in the service from now on."""
-        if await self._learn(provider, _member(param, None)):
+        if await self._learn(provider, (param, None)):
             log.warning("%s answered records that contradict the pushed-down parameter %s (%s): it is applied by "
                         "this service from now on", provider.value, param, where)
             if self.on_drift is not None:
@@ -127,23 +140,23 @@ class TrustRegistry:
     async def refusal(self, provider: ProviderName, pushed: Pushed, where: str) -> None:
         """The provider refuses a parameter or value the service chose: stop sending it."""
         value = str(pushed.value) if pushed.origin is Origin.PARTITION else None
-        if await self._learn(provider, _member(pushed.param, value)):
+        if await self._learn(provider, (pushed.param, value)):
             what = f"{pushed.param}={value}" if value is not None else pushed.param
             log.warning("%s refuses %s as invalid (%s): %s from now on", provider.value, what, where,
                         "it is skipped" if value is not None else "it is applied by this service")
             if self.on_refusal is not None:
                 self.on_refusal(provider.value, what)
 
-    async def _learn(self, provider: ProviderName, member: str) -> bool:
+    async def _learn(self, provider: ProviderName, lesson: Lesson) -> bool:
         """Remember a lesson; True when this process did not know it yet."""
         lessons = self._lessons.setdefault(provider, set())
-        if member in lessons:
+        if lesson in lessons:
             return False
-        lessons.add(member)
+        lessons.add(lesson)
         if self.fleet is not None:
             key = self._key(provider)
             try:
-                await self.fleet.sadd(key, member)
+                await self.fleet.sadd(key, _encode(lesson))
                 await self.fleet.expire(key, FLEET_TTL_SECONDS)
             except Exception as exc:
                 log.warning("writing a pushdown lesson for the fleet failed (%s); this process keeps it",

@@ -126,8 +126,9 @@ def plan_image_sources(query: ImageQuery, locations: Sequence[Location], trust: 
     origin = Origin.RAW if given is not None else Origin.FILTER if query.source is not None else Origin.PARTITION
     if by_ids:
         # One listing per region; a source narrows it (sent when the conditions leave one, else applied here).
+        # A refusal then is of the source beside ids, not of the source itself: it is a filter, not a partition.
         if narrowed and len(allowed) == 1:
-            plan.push("imageSource", allowed[0], origin)
+            plan.push("imageSource", allowed[0], Origin.RAW if given is not None else Origin.FILTER)
         elif narrowed:
             wanted = frozenset(allowed)
             plan.keep(lambda record: record.source_raw in wanted)

@@ -79,6 +79,7 @@ CASES: list[Any] = [
     ({"providers": ["JDCLOUD"], "locations": ["cn-east-2"]},
      lambda r: r.provider == ProviderName("jdcloud") and r.location == "cn-east-2"),
     ({"tags": [{"key": "env", "value": "prod"}]}, lambda r: ("env", "prod") in {(t.key, t.value) for t in r.tags}),
+    ({"tags": [{"key": "team"}]}, lambda r: "team" in {t.key for t in r.tags}),  # a key alone: any value
     ({"providers": ["ZENLAYER"], "status": "IN_USE"}, lambda r: r.status_raw == "IN_USE"),
     ({"providers": ["JDCLOUD"], "status": "available"}, lambda r: r.status_raw == "available"),
     ({"instanceId": "i-cn10000"}, lambda r: r.instance_id == "i-cn10000"),
