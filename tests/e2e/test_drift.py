@@ -8,8 +8,7 @@ so the next query really reaches the provider.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -17,7 +16,7 @@ import redis.asyncio as redis
 
 from providers.base import ImageRecord, ProviderName
 from providers.deviations import Deviations
-from tests.support import REDIS_TEST_URL, require_or_skip
+from tests.support import REDIS_TEST_URL
 
 from .harness import Stack, running_stack
 from .queries import codes
@@ -127,18 +126,6 @@ async def test_a_refused_raw_value_is_the_users_to_fix_and_is_not_learned() -> N
         assert deviations.sent("bootMode")  # still sent: the provider judges the user's raw value
 
 
-@pytest.fixture
-async def redis_db() -> AsyncIterator[redis.Redis]:
-    client = redis.Redis.from_url(REDIS_TEST_URL)
-    try:
-        await asyncio.wait_for(client.ping(), 2)
-    except (OSError, redis.ConnectionError, TimeoutError):
-        await client.aclose()
-        require_or_skip(False, f"no Redis at {REDIS_TEST_URL}")
-    await client.flushdb()
-    yield client
-    await client.flushdb()
-    await client.aclose()
 
 
 @pytest.mark.redis

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-
 import pytest
 import redis.asyncio as redis
 
 from providers.jdcloud.signing import DEMO_CREDENTIALS as JD_DEMO
 from providers.zenlayer.signing import DEMO_CREDENTIALS as ZEN_DEMO
-from tests.support import REDIS_TEST_URL, require_or_skip
+from tests.support import REDIS_TEST_URL
 
 from .harness import running_stack
 from .queries import page
@@ -18,20 +15,6 @@ from .queries import page
 REDIS_URL = REDIS_TEST_URL
 
 pytestmark = pytest.mark.redis
-
-
-@pytest.fixture
-async def redis_db() -> AsyncIterator[redis.Redis]:
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        await asyncio.wait_for(client.ping(), 2)
-    except (OSError, redis.ConnectionError, TimeoutError):
-        await client.aclose()
-        require_or_skip(False, f"no Redis at {REDIS_URL}")
-    await client.flushdb()
-    yield client
-    await client.flushdb()
-    await client.aclose()
 
 
 async def test_two_service_instances_share_answers_through_redis(redis_db: redis.Redis) -> None:

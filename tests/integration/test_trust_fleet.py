@@ -2,32 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-
 import pytest
 import redis.asyncio as redis
 
 from providers.jdcloud.models import NAME as JDCLOUD
 from providers.query import Origin, Pushed, Trust
 from providers.trust import FLEET_TTL_SECONDS, TrustRegistry
-from tests.support import REDIS_TEST_URL, require_or_skip
 
 pytestmark = pytest.mark.redis
 
 
-@pytest.fixture
-async def redis_db() -> AsyncIterator[redis.Redis]:
-    client = redis.Redis.from_url(REDIS_TEST_URL)
-    try:
-        await asyncio.wait_for(client.ping(), 2)
-    except (OSError, redis.ConnectionError, TimeoutError):
-        await client.aclose()
-        require_or_skip(False, f"no Redis at {REDIS_TEST_URL}")
-    await client.flushdb()
-    yield client
-    await client.flushdb()
-    await client.aclose()
 
 
 async def test_a_running_process_learns_the_fleets_lessons_at_its_next_sync(redis_db: redis.Redis) -> None:
