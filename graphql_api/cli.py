@@ -6,24 +6,28 @@ import argparse
 import asyncio
 import logging
 import os
+import socket
 import sys
 from pathlib import Path
 
 from providers.registry import PROVIDERS
 
+from . import logs, tracing
 from . import settings as settings_module
 from .settings import Settings, SettingsError
 
 log = logging.getLogger("graphql_api")
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+def _configure_logging(settings: Settings, level: str | None = None) -> None:
+    logs.configure(level or settings.log_level, settings.log_format)
 
 
 def _settings() -> Settings:
     try:
-        return settings_module.load()
+        settings = settings_module.load()
+        tracing.exporter_names(os.environ)  # checked here so a bad OTEL_* value is a clear error, not a traceback
+        return settings
     except SettingsError as exc:
         print(f"cloud-images-graphql: configuration error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
@@ -35,22 +39,32 @@ def serve(args: argparse.Namespace) -> int:
     if args.demo:
         os.environ["CIG_DEMO"] = "1"  # workers read settings from the environment themselves
     settings = _settings()
-    _configure_logging(settings.log_level)
+    _configure_logging(settings)
+    port = args.port or _free_port(args.host)  # --port 0: a free port, and the URL printed says which
     if settings.demo_mode:
         reason = "--demo given" if args.demo else "no provider credentials configured"
         log.info("demo mode (%s): serving built-in emulators of %s on loopback, signed with the documented "
                  "demo credentials", reason, ", ".join(spec.title for spec in PROVIDERS))
-    log.info("GraphiQL: http://%s:%d/graphql", args.host, args.port)
+    log.info("GraphiQL: http://%s:%d/graphql", args.host, port)
+    if tracing.exporter_names(os.environ):
+        log.info("tracing on: spans go to %s", ", ".join(tracing.exporter_names(os.environ)))
     uvicorn.run(
-        "graphql_api.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
+        "graphql_api.app:create_app", factory=True, host=args.host, port=port, workers=args.workers,
         log_level=settings.log_level.lower(), access_log=False, lifespan="on",
+        log_config=logs.logging_config(settings.log_level, settings.log_format),
     )
     return 0
 
 
+def _free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
 def emulate(args: argparse.Namespace) -> int:
     settings = _settings()
-    _configure_logging(settings.log_level)
+    _configure_logging(settings)
     spec = PROVIDERS.get(args.provider)
     spec.run_emulator(args.host, args.port, settings.section(spec.name))
     return 0
@@ -92,7 +106,7 @@ async def _check(settings: Settings) -> int:
 
 def check(args: argparse.Namespace) -> int:
     settings = _settings()
-    _configure_logging("WARNING")
+    _configure_logging(settings, "WARNING")
     return asyncio.run(_check(settings))
 
 

@@ -5,9 +5,14 @@ Labels are low-cardinality and never carry ids, filter values, URLs or credentia
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from collections.abc import Mapping
 
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from providers.breaker import CircuitState
 from providers.http import CallOutcome
+
+CIRCUIT_VALUES = {CircuitState.CLOSED: 0, CircuitState.HALF_OPEN: 1, CircuitState.OPEN: 2}
 
 
 class Metrics:
@@ -32,7 +37,6 @@ class Metrics:
             "cig_cache_lookups", "Cross-request cache lookups, by provider, action and result (hit or miss).",
             ["provider", "action", "result"], registry=self.registry,
         )
-
         self.pushdown_drift = Counter(
             "cig_pushdown_drift", "Pushed-down parameters a provider answered contrary to (then applied by this "
             "service), by provider and parameter; counted once per process.", ["provider", "parameter"],
@@ -43,6 +47,26 @@ class Metrics:
             "invalid (then applied here or skipped), by provider and parameter; once per process.",
             ["provider", "parameter"], registry=self.registry,
         )
+        self.circuit_state = Gauge(
+            "cig_circuit_state", "Circuit breaker per provider and location: 0 closed, 1 half-open (next call "
+            "probes), 2 open (calls skipped).", ["provider", "location"], registry=self.registry,
+        )
+        self.backend_failures = Counter(
+            "cig_shared_state_failures", "Failed calls to the shared store (Redis), by component (cache or "
+            "quota); while it fails the cache is bypassed and quotas are per process.", ["component"],
+            registry=self.registry,
+        )
+
+    def observe_circuit(self, provider: str, location: str | None, state: CircuitState) -> None:
+        self.circuit_state.labels(provider, location or "-").set(CIRCUIT_VALUES[state])
+
+    def observe_circuits(self, states: Mapping[tuple[str, str | None], CircuitState]) -> None:
+        """Refresh every gauge (an open circuit turns half-open with time, not with an event)."""
+        for (provider, location), state in states.items():
+            self.observe_circuit(provider, location, state)
+
+    def observe_backend_failure(self, component: str) -> None:
+        self.backend_failures.labels(component).inc()
 
     def observe_drift(self, provider: str, parameter: str) -> None:
         self.pushdown_drift.labels(provider, parameter).inc()

@@ -11,6 +11,7 @@ Secrets are held in `Secret`, whose repr is masked, so a logged settings object 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,6 +23,10 @@ from providers.config import ConfigError, Secret, boolean, csv, number
 from providers.registry import PROVIDERS
 from providers.spec import ProviderSettings
 from resolvers.loaders import Limits
+
+LOG_FORMATS = ("text", "json")
+# A browser origin: scheme, host and optional port, nothing else (no path, no trailing slash).
+ORIGIN = re.compile(r"https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?")
 
 
 def _default_sections() -> dict[ProviderName, ProviderSettings]:
@@ -51,9 +56,18 @@ class Settings:
     upstream_timeout: float = 10.0
     upstream_max_attempts: int = 4
     max_response_bytes: int = 16 * 1024 * 1024
+    operation_timeout: float = 5.0  # seconds per GraphQL operation for all its provider calls; 0 = none
+    stale_if_error: float = 900.0  # seconds past the TTL an answer is kept and served when the provider fails
+    stale_while_revalidate: float = 0.0  # seconds past the TTL an answer is served at once while refreshed
+    min_max_age: float = 5.0  # the smallest `Cache-Control: max-age` a client may ask for
+    breaker_failures: int = 5  # failed calls in a row that open a provider location's circuit
+    breaker_open_seconds: float = 30.0  # how long an open circuit skips calls before one probe
+    quota_max_wait: float = 2.0  # longest wait for a client-side quota slot
     graphiql: bool = True
     graphiql_assets_dir: Path | None = None  # serve GraphiQL's JS/CSS locally (no CDN) from this directory
     log_level: str = "INFO"
+    log_format: str = "text"  # or "json": one JSON object per line
+    cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API cross-origin; "*" for any
     demo: bool = False  # forced demo mode; also on when no provider has credentials
 
     @property
@@ -69,10 +83,21 @@ class Settings:
         return Limits(
             default_page_size=self.default_page_size, max_page_size=self.max_page_size,
             max_scan_items=self.max_scan_items, max_node_ids=self.max_node_ids,
+            operation_timeout=self.operation_timeout or None, min_max_age=self.min_max_age,
         )
 
 
 DEFAULTS = Settings()
+
+
+def _origins(value: Any) -> tuple[str, ...]:
+    origins = csv(value) or ()
+    for origin in origins:
+        if origin != "*" and not ORIGIN.fullmatch(origin):
+            raise SettingsError(
+                f"CIG_CORS_ORIGINS entries must be * or scheme://host[:port] (no path), got {origin!r}"
+            )
+    return tuple(o if o == "*" else o.lower() for o in origins)
 
 
 def _merged(env: Mapping[str, str]) -> dict[str, Any]:
@@ -116,6 +141,9 @@ def _load(v: Mapping[str, Any]) -> Settings:
         raise SettingsError(f"CIG_CACHE_URL must start with memory:// or redis://, got {cache_url.split('@')[-1]!r}")
     assets = opt("CIG_GRAPHIQL_ASSETS_DIR")
     graphiql = opt("CIG_GRAPHIQL")
+    log_format = str(opt("CIG_LOG_FORMAT") or d.log_format).lower()
+    if log_format not in LOG_FORMATS:
+        raise SettingsError(f"CIG_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, got {log_format!r}")
     return Settings(
         providers={spec.name: spec.load_settings(opt) for spec in PROVIDERS},
         cache_url=cache_url,
@@ -130,8 +158,17 @@ def _load(v: Mapping[str, Any]) -> Settings:
         upstream_timeout=num("CIG_UPSTREAM_TIMEOUT", d.upstream_timeout, float, 0.1),
         upstream_max_attempts=num("CIG_UPSTREAM_MAX_ATTEMPTS", d.upstream_max_attempts, int, 1),
         max_response_bytes=num("CIG_MAX_RESPONSE_BYTES", d.max_response_bytes, int, 1024),
+        operation_timeout=num("CIG_OPERATION_TIMEOUT", d.operation_timeout, float),
+        stale_if_error=num("CIG_STALE_IF_ERROR", d.stale_if_error, float),
+        stale_while_revalidate=num("CIG_STALE_WHILE_REVALIDATE", d.stale_while_revalidate, float),
+        min_max_age=num("CIG_MIN_MAX_AGE", d.min_max_age, float),
+        breaker_failures=num("CIG_BREAKER_FAILURES", d.breaker_failures, int, 1),
+        breaker_open_seconds=num("CIG_BREAKER_OPEN_SECONDS", d.breaker_open_seconds, float, 0.01),
+        quota_max_wait=num("CIG_QUOTA_MAX_WAIT", d.quota_max_wait, float),
         graphiql=boolean("CIG_GRAPHIQL", graphiql) if graphiql is not None else d.graphiql,
         graphiql_assets_dir=Path(assets) if assets else None,
         log_level=str(opt("CIG_LOG_LEVEL") or d.log_level).upper(),
+        log_format=log_format,
+        cors_origins=_origins(opt("CIG_CORS_ORIGINS")),
         demo=boolean("CIG_DEMO", opt("CIG_DEMO") or False),
     )

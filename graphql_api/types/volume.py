@@ -17,6 +17,7 @@ from .connection import Connection, connection_types
 from .disk import Tag
 from .enums import CloudProvider, from_provider
 from .node import KindNode
+from .provenance import Provenance
 
 
 @strawberry.federation.type(
@@ -24,7 +25,7 @@ from .node import KindNode
     description="A disk volume in one location: Zenlayer DescribeDisks, JD Cloud describeDisks. `id` is a global "
     "Relay id encoding the provider, the location and the provider's disk id.",
 )
-class Volume(KindNode):
+class Volume(KindNode, Provenance):
     kind = VOLUMES
     node_id: relay.NodeID[str]
     provider: CloudProvider = strawberry.field(description="The cloud the volume belongs to.")
@@ -66,6 +67,7 @@ class Volume(KindNode):
             created_at=record.created_at,
             tags=[Tag.from_record(t) for t in record.tags],
             raw=JSON(dict(record.raw)),
+            record=record,
         )
 
 

@@ -22,7 +22,8 @@ Behaviour follows JD Cloud's public API docs and its Python and Go SDKs:
       400 INVALID_ARGUMENT     also a launchPermission or rootDeviceType outside the documented values
       404 NOT_FOUND            unknown region (the emulator's choice: JD does not document it), unknown
                                imageId or diskId
-      429 RATE_LIMIT           injected throttle (with Retry-After)
+      429 RATE_LIMIT           injected throttle, or over `quota_per_second` (with Retry-After)
+      401 UNAUTHENTICATED      injected "auth" fault (refused credentials)
       503 UNAVAILABLE          injected error
   Fault injection can also answer any status JD Cloud documents (`DOCUMENTED_ERRORS`: the describeImages
   table's 400 FAILED_PRECONDITION / OUT_OF_RANGE and 500 INTERNAL / UNKNOWN, and the common errors),
@@ -123,8 +124,17 @@ def success_envelope(result: Mapping[str, Any]) -> web.Response:
                              headers={models.REQUEST_ID_HEADER: request_id})
 
 
+FAULT_STATUSES = {"throttle": "RATE_LIMIT", "auth": "UNAUTHENTICATED"}
+
+
 def _fault_response(status: int, kind: str, message: str) -> web.Response:
-    return error_envelope(status, {"throttle": "RATE_LIMIT", "error": "UNAVAILABLE"}.get(kind, kind), message)
+    return error_envelope(status, FAULT_STATUSES.get(kind, kind if kind in DOCUMENTED_ERRORS else "UNAVAILABLE"),
+                          message)
+
+
+async def _location_of(request: web.Request) -> str | None:
+    """The region a call is about (fault targeting)."""
+    return request.match_info.get("regionId")
 
 
 def _action_of(request: web.Request) -> str | None:
@@ -378,7 +388,8 @@ def create_app(
     install(
         app, faults=faults if faults is not None else Faults(),
         counter=counter if counter is not None else CallCounter(),
-        action_of=_action_of, error_response=_fault_response, documented=DOCUMENTED_ERRORS,
+        action_of=_action_of, error_response=_fault_response, location_of=_location_of,
+        documented=DOCUMENTED_ERRORS,
     )
 
     async def unknown(request: web.Request) -> web.Response:

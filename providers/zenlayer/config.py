@@ -1,11 +1,12 @@
-"""The `[zenlayercloud]` settings section (`ZENLAYERCLOUD_*`, plus `CIG_ZENLAYER_RATE_LIMIT`)."""
+"""The `[zenlayercloud]` settings section (`ZENLAYERCLOUD_*`, plus `CIG_ZENLAYER_RATE_LIMIT` and
+`CIG_ZENLAYER_ACTION_RATE_LIMITS`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
-from ..config import ConfigError, Lookup, Secret, csv, rate_limit, secret
+from ..config import ConfigError, Lookup, Secret, action_rate_limits, csv, rate_limit, secret
 from .signing import DEMO_CREDENTIALS, ZenlayerCredentials, ZenlayerToken
 
 DEFAULT_DOMAIN = "console.zenlayer.com"
@@ -20,6 +21,7 @@ class ZenlayerSettings:
     scheme: str = "https"
     zones: tuple[str, ...] | None = None  # None: discover with DescribeZones
     rate_limit: float | None = None  # calls per second for this account; None = unlimited
+    action_rate_limits: tuple[tuple[str, float], ...] = ()  # (action, calls per second), e.g. DescribeImages
 
     @property
     def configured(self) -> bool:
@@ -50,6 +52,7 @@ def load(lookup: Lookup) -> ZenlayerSettings:
         scheme=scheme,
         zones=csv(lookup("ZENLAYERCLOUD_ZONES")),
         rate_limit=rate_limit(lookup, "CIG_ZENLAYER_RATE_LIMIT"),
+        action_rate_limits=action_rate_limits(lookup, "CIG_ZENLAYER_ACTION_RATE_LIMITS"),
     )
     if bool(settings.access_key_id) != bool(settings.access_key_password):
         raise ConfigError(
