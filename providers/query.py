@@ -220,13 +220,14 @@ def equals(attribute: str, expected: object) -> Predicate:
 # --- tests: conditions on record attributes, one factory per kind of parameter ----------------------
 
 
-def same(attribute: str, *, fold: bool = False) -> TestOf:
-    """The attribute equals the value (`fold`: text compared without case)."""
+def same(attribute: str, *, fold: bool = False, documented: Callable[[str], bool] | None = None) -> TestOf:
+    """The attribute equals the value (`fold`: text compared without case). With `documented`, a value it
+    does not know cannot contradict: an undocumented word is data the service keeps, not provider drift."""
 
     def of(value: Any) -> Test:
         def test(record: ImageRecord) -> bool | None:
             actual = getattr(record, attribute)
-            if actual is None:
+            if actual is None or (documented is not None and not documented(str(actual))):
                 return None
             if fold and isinstance(actual, str) and isinstance(value, str):
                 return actual.lower() == value.lower()

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..base import ImageRecord, ImageSource, Location
+from ..base import ImageRecord, ImageSource, ImageStatus, Location
 from ..query import (
     TRUSTED,
     ImageQuery,
@@ -46,12 +46,14 @@ IGNORED_WITH_IDS = frozenset({"offline"})  # the table: with `ids` given, `offli
 
 
 def _source_test(value: Any) -> Test:
-    """`imageSource` names a source in either vocabulary (public = jcloud, ...); an unknown word is compared as
-    written."""
+    """`imageSource` names a source in either vocabulary (public = jcloud, ...); an unknown word asked for is
+    compared as written. A record's source in neither vocabulary cannot contradict (undocumented data)."""
     wanted = records.image_source_of(str(value))
 
     def test(record: ImageRecord) -> bool | None:
         if record.source_raw is None:
+            return None
+        if records.image_source_of(record.source_raw) is ImageSource.OTHER and wanted is not ImageSource.OTHER:
             return None
         if wanted is ImageSource.OTHER:
             return record.source_raw.lower() == str(value).lower()
@@ -68,7 +70,7 @@ TESTS: Mapping[str, TestOf] = {
     "imageName": contains("name"),
     "platform": same("platform"),
     "architecture": same("architecture"),
-    "status": same("status_raw", fold=True),
+    "status": same("status_raw", fold=True, documented=lambda v: records.image_status_of(v) is not ImageStatus.OTHER),
     "rootDeviceType": same("root_device_type"),
     "launchPermission": same("launch_permission"),
     "offline": same("offline"),

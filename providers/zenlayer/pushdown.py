@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..base import ImageRecord, ImageSource, Location
+from ..base import ImageRecord, ImageSource, ImageStatus, Location
 from ..query import (
     TRUSTED,
     ImageQuery,
@@ -62,9 +62,9 @@ TESTS: Mapping[str, TestOf] = {
     "imageName": contains("name"),
     "category": same("platform"),
     "imageType": same("image_type", fold=True),
-    "imageSource": same("source_raw", fold=True),
-    "osType": same("os_type_raw", fold=True),
-    "imageStatus": same("status_raw", fold=True),
+    "imageSource": same("source_raw", fold=True, documented=lambda v: records.source_of(v) is not ImageSource.OTHER),
+    "osType": same("os_type_raw", fold=True, documented=lambda v: v.lower() in (*records.OS_TYPES, "any")),
+    "imageStatus": same("status_raw", fold=True, documented=lambda v: records.status_of(v) is not ImageStatus.OTHER),
     "tagKeys": _tag_keys_test,
     "tags": _tags_test,
 }

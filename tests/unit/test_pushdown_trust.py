@@ -126,3 +126,13 @@ async def test_the_registry_learns_once_counts_once_and_warns_once(caplog: pytes
     assert refusals == [("jdcloud", "imageSource=community"), ("zenlayer", "category")]
     warnings = [r.getMessage() for r in caplog.records if r.name == "providers.trust"]
     assert len(warnings) == 3 and "Ubuntu" not in " ".join(warnings)  # never a filter value
+
+
+def test_an_undocumented_value_is_data_not_a_contradiction() -> None:
+    public = jd.plan_image_sources(ImageQuery(status=ImageStatus.AVAILABLE), REGIONS, TRUSTED)[0]
+    assert public.contradicted(record(source_raw="UNDOCUMENTED_VALUE", status_raw="UNDOCUMENTED_VALUE")) == []
+    assert {p.param for p in public.contradicted(record(source_raw="private", status_raw="error"))} == {
+        "imageSource", "status"}
+    [zone] = zen.plan_image_sources(ImageQuery(os_type=OsType.LINUX), ZONES, TRUSTED)
+    assert zone.contradicted(record(provider=ZENLAYER, os_type_raw="UNDOCUMENTED_VALUE")) == []
+    assert [p.param for p in zone.contradicted(record(provider=ZENLAYER, os_type_raw="windows"))] == ["osType"]
