@@ -19,7 +19,8 @@ from providers.errors import ProviderError
 
 from . import settings as settings_module
 from .context import Context, build_context
-from .endpoint import ASSETS_PATH, GraphQLEndpoint
+from .endpoint import GraphQLEndpoint
+from .graphiql import ASSETS_PATH
 from .metrics import Metrics
 from .schema import build_schema
 from .services import Services, running

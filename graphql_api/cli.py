@@ -6,15 +6,25 @@ import argparse
 import asyncio
 import logging
 import os
+import shutil
 import sys
+import tempfile
+from contextlib import ExitStack, suppress
 from pathlib import Path
+from typing import Any
+
+from aiohttp import web
 
 from providers.registry import PROVIDERS
+from providers.spec import ProviderSpec
 
 from . import settings as settings_module
+from .metrics import MULTIPROCESS_DIRECTORY
 from .settings import Settings, SettingsError
 
 log = logging.getLogger("graphql_api")
+
+PROG = "cloud-images-graphql"
 
 
 def _configure_logging(level: str) -> None:
@@ -22,16 +32,23 @@ def _configure_logging(level: str) -> None:
 
 
 def _settings() -> Settings:
+    """The validated settings; a bad one ends the command with its one-line message and status 2."""
     try:
-        return settings_module.load()
+        settings = settings_module.load()
     except SettingsError as exc:
-        print(f"cloud-images-graphql: configuration error: {exc}", file=sys.stderr)
+        print(f"{PROG}: configuration error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+    for warning in settings.warnings:
+        print(f"{PROG}: warning: {warning}", file=sys.stderr)
+    return settings
 
 
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    if args.reload and args.workers > 1:
+        print(f"{PROG}: --reload runs one worker; drop --workers {args.workers}", file=sys.stderr)
+        return 2
     if args.demo:
         os.environ["CIG_DEMO"] = "1"  # workers read settings from the environment themselves
     settings = _settings()
@@ -41,30 +58,54 @@ def serve(args: argparse.Namespace) -> int:
         log.info("demo mode (%s): serving built-in emulators of %s on loopback, signed with the documented "
                  "demo credentials", reason, ", ".join(spec.title for spec in PROVIDERS))
     log.info("GraphiQL: http://%s:%d/graphql", args.host, args.port)
-    uvicorn.run(
-        "graphql_api.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
-        log_level=settings.log_level.lower(), access_log=False, lifespan="on",
-    )
+    with ExitStack() as stack:
+        if args.workers > 1:
+            # Each worker is its own process: without a shared directory /metrics would show whichever
+            # worker answered. A directory per run, so totals start at zero and never mix runs.
+            directory = tempfile.mkdtemp(prefix="cig-metrics-")
+            stack.callback(shutil.rmtree, directory, ignore_errors=True)
+            os.environ[MULTIPROCESS_DIRECTORY] = directory
+        uvicorn.run(
+            "graphql_api.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
+            reload=args.reload, log_level=settings.log_level.lower(), access_log=False, lifespan="on",
+        )
     return 0
+
+
+async def _emulate(spec: ProviderSpec, section: Any, host: str, port: int) -> None:
+    runner = web.AppRunner(spec.standalone_emulator(section), access_log=None)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        url = f"http://{host}:{runner.addresses[0][1]}"
+        log.info("%s emulator listening on %s (fault injection: PUT %s/_emulator/faults, calls: GET "
+                 "%s/_emulator/calls)", spec.title, url, url, url)
+        block = "\n".join(f"export {name}={value}" for name, value in spec.emulator_environment(section, url).items())
+        print(f"# point the service at this emulator:\n{block}", flush=True)
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
 
 
 def emulate(args: argparse.Namespace) -> int:
     settings = _settings()
     _configure_logging(settings.log_level)
     spec = PROVIDERS.get(args.provider)
-    spec.run_emulator(args.host, args.port, settings.section(spec.name))
+    with suppress(KeyboardInterrupt):
+        asyncio.run(_emulate(spec, settings.section(spec.name), args.host, args.port))
     return 0
 
 
 def export_schema(args: argparse.Namespace) -> int:
-    from .schema import schema
+    from .schema import client_sdl, schema
 
-    sdl = schema.as_str() + "\n"
-    if args.output == "-":
-        sys.stdout.write(sdl)
-    else:
-        Path(args.output).write_text(sdl)
-        print(f"wrote {args.output}", file=sys.stderr)
+    for output, sdl in ((args.output, schema.as_str() + "\n"), (args.client_output, client_sdl())):
+        if output == "-":
+            sys.stdout.write(sdl)
+        elif output:
+            Path(output).write_text(sdl)
+            print(f"wrote {output}", file=sys.stderr)
     return 0
 
 
@@ -74,19 +115,32 @@ async def _check(settings: Settings) -> int:
     from .services import running
 
     failures = 0
-    async with running(settings) as services:
-        if services.demo:
+    if settings.demo_mode:
+        if settings.demo:
+            print("demo mode: forced by CIG_DEMO; checking the embedded emulators")
+        elif settings.credential_hints:
+            print(f"demo mode: no provider credentials were read, although {'; '.join(settings.credential_hints)} "
+                  "suggests they were meant (see the warnings above); checking the embedded emulators")
+            failures += 1
+        else:
             print("demo mode: no provider credentials configured; checking the embedded emulators")
+    async with running(settings) as services:
         if not services.catalogs:
             print("no provider configured")
             return 1
         for provider, catalog in services.catalogs.items():
+            spec = PROVIDERS.get(provider)
+            section = services.settings.section(provider)
+            print(f"{provider.name}: endpoint {spec.endpoint_of(section)}")
             try:
                 print(f"{provider.name}: ok: {await catalog.probe()}")
             except ProviderError as exc:
                 failures += 1
-                print(f"{provider.name}: FAILED: {type(exc).__name__} {exc.code or ''} status={exc.status} "
-                      f"requestId={exc.request_id}")
+                print(f"{provider.name}: FAILED: {exc.action} in {exc.location or 'no location (a global call)'}: "
+                      f"{type(exc).__name__}, provider code {exc.code or '-'}, HTTP status {exc.status or '-'}, "
+                      f"requestId {exc.request_id or '-'}: {exc.message or 'no message'}")
+                for hint in spec.diagnose(exc, section):
+                    print(f"{provider.name}: hint: {hint}")
     return 1 if failures else 0
 
 
@@ -97,12 +151,13 @@ def check(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="cloud-images-graphql", description=__doc__)
+    p = argparse.ArgumentParser(prog=PROG, description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("serve", help="run the GraphQL service (demo mode without credentials)")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
-    s.add_argument("--workers", type=int, default=1)
+    s.add_argument("--workers", type=int, default=1, help="worker processes (/metrics adds up all of them)")
+    s.add_argument("--reload", action="store_true", help="development: restart when a source file changes")
     s.add_argument("--demo", action="store_true", help="use the built-in emulators even if credentials are set")
     s.set_defaults(func=serve)
     e = sub.add_parser("emulate", help="run one provider emulator standalone")
@@ -110,8 +165,11 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--host", default="127.0.0.1")
     e.add_argument("--port", type=int, default=0, help="0 picks a free port")
     e.set_defaults(func=emulate)
-    x = sub.add_parser("export-schema", help="print the GraphQL SDL (the federation subgraph schema)")
-    x.add_argument("--output", default="schema.graphql", help="file to write, or - for standard output")
+    x = sub.add_parser("export-schema", help="write the GraphQL SDL: the federation subgraph schema and the "
+                       "client schema")
+    x.add_argument("--output", default="schema.graphql", help="subgraph SDL file to write, or - for standard output")
+    x.add_argument("--client-output", default="schema.client.graphql",
+                   help="client SDL file (no federation) to write, - for standard output, or empty to skip")
     x.set_defaults(func=export_schema)
     c = sub.add_parser("check", help="validate configuration and make one cheap signed call per provider")
     c.set_defaults(func=check)
@@ -120,7 +178,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except OSError as exc:  # e.g. the port is taken: one line, not a traceback
+        print(f"{PROG}: {args.command}: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

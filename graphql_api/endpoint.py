@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -42,17 +41,13 @@ from resolvers.errors import INTERNAL_SERVER_ERROR
 from resolvers.loaders import RequestScope
 
 from .errors import GRAPHQL_VALIDATION_FAILED
+from .graphiql import ASSETS_PATH, UNPKG_ASSET
 from .settings import Secret
 
 log = logging.getLogger("graphql_api.endpoint")
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 APPLICATION_JSON = "application/json"
-# Strawberry's GraphiQL page loads pinned packages from unpkg (https://unpkg.com/<package>@<version>/<file>).
-# With CIG_GRAPHIQL_ASSETS_DIR set (e.g. a node_modules directory holding those packages) they are
-# served from here instead, so the page works without internet access.
-UNPKG_ASSET = re.compile(r"https://unpkg\.com/((?:@[^/@\"]+/)?[^/@\"]+)@[^/\"]+/")
-ASSETS_PATH = "/graphiql-assets/"
 
 
 def negotiate(accept: str | None) -> str | None:

@@ -1,13 +1,23 @@
-"""Prometheus metrics, one registry per app (so tests and workers never share counters).
+"""Prometheus metrics, one registry per app (so tests never share counters).
+
+With several workers (`serve --workers N`) each is its own process; `serve` then names a fresh
+directory in `PROMETHEUS_MULTIPROC_DIR` before the workers start, prometheus_client's multiprocess
+mode keeps every worker's values there, and `/metrics` adds them up, whichever worker answers.
 
 Labels are low-cardinality and never carry ids, filter values, URLs or credentials.
 """
 
 from __future__ import annotations
 
+import os
+
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 
 from providers.http import CallOutcome
+
+# prometheus_client's own variable, read when it is imported
+MULTIPROCESS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
 
 
 class Metrics:
@@ -41,4 +51,9 @@ class Metrics:
         self.cache_lookups.labels(provider, action, "hit" if hit else "miss").inc()
 
     def render(self) -> bytes:
+        directory = os.environ.get(MULTIPROCESS_DIRECTORY)
+        if directory:
+            merged = CollectorRegistry()
+            MultiProcessCollector(merged, path=directory)  # type: ignore[no-untyped-call]
+            return generate_latest(merged)
         return generate_latest(self.registry)

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import strawberry
+from graphql import GraphQLObjectType, GraphQLSchema, print_schema, specified_directives
 from strawberry import relay
 from strawberry.extensions import (
     AddValidationRules,
@@ -203,3 +204,23 @@ def build_schema(*, max_depth: int = DEFAULTS.max_query_depth, max_aliases: int 
 
 
 schema = build_schema()
+
+
+FEDERATION_ONLY = ("_service", "_entities", "_Service", "_Entity", "_Any", "_FieldSet", "link__Import",
+                   "link__Purpose")  # what a router uses and a client never sends
+
+
+def client_sdl(source: Schema = schema) -> str:
+    """The API as clients see it (`schema.client.graphql`): the subgraph schema without federation's
+    fields, types and directives, printed by graphql-core, so graphql-js `buildSchema`, graphql-core
+    `build_schema` and every tool built on them load it."""
+    full = source._schema
+    query = full.query_type
+    assert query is not None
+    client_query = GraphQLObjectType(
+        query.name, {name: f for name, f in query.fields.items() if name not in FEDERATION_ONLY},
+        interfaces=query.interfaces, description=query.description,
+    )
+    types = [t for name, t in full.type_map.items() if name not in (*FEDERATION_ONLY, query.name)
+             and not name.startswith("__")]
+    return print_schema(GraphQLSchema(client_query, types=types, directives=specified_directives)) + "\n"

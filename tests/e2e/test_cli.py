@@ -104,7 +104,7 @@ def test_check_reports_a_provider_that_refuses_the_credentials() -> None:
                         JDCLOUD_REGIONS="cn-north-1")
         result = subprocess.run([str(SCRIPT), "check"], capture_output=True, text=True, env=env, timeout=60)
         assert result.returncode == 1
-        assert "JDCLOUD: FAILED: AuthFailedError" in result.stdout
+        assert "JDCLOUD: FAILED: describeImages in cn-north-1: AuthFailedError, provider code UNAUTHENTICATED" in result.stdout
         assert "wrong-secret" not in result.stdout + result.stderr
     finally:
         emulator.terminate()
