@@ -61,6 +61,8 @@ def image_query(filter: ImageFilter | None) -> ImageQuery:
         architecture=filter.architecture,
         tag_keys=filter.tag_keys,
         tags=filter.tags,
+        created_after=filter.created_after,
+        created_before=filter.created_before,
         raw={spec.name: getattr(filter, spec.name.value) for spec in PROVIDERS},
     )
 
@@ -71,6 +73,7 @@ def volume_query(filter: VolumeFilter | None) -> VolumeQuery:
     return filters.volume_query(
         providers=_providers(filter.providers), locations=filter.locations, volume_ids=filter.volume_ids,
         name=filter.name, instance_id=filter.instance_id, status=filter.status, tags=filter.tags,
+        created_after=filter.created_after, created_before=filter.created_before,
     )
 
 
@@ -132,7 +135,9 @@ def _by_id_field(node: type[KindNode], *, description: str) -> Any:
     return strawberry.field(resolve, description=description, directives=[Cost(weight=2)])
 
 
-@strawberry.type(description="Image catalogs of Zenlayer ZEC and JD Cloud, read on demand.")
+@strawberry.type(description="VM images, disk volumes and locations of Zenlayer ZEC and JD Cloud, read from the "
+                  "providers' APIs on demand: connections (`images`, `volumes`), lookups by global id (`image`, "
+                  "`volume`, `node`, `nodes`) and `locations`.")
 class Query:
     images: ImageConnection = _connection_field(
         IMAGES, ImageConnection, ImageFilter, image_query,
@@ -172,7 +177,9 @@ class Query:
     ) -> list[relay.Node | None]:
         return [_node(p) for p in nodes.resolve_nodes(info.context, [str(i) for i in ids])]  # type: ignore[misc]
 
-    @strawberry.field(description="Zenlayer zones and JD Cloud regions that images can be listed in.")
+    @strawberry.field(description="Zenlayer zones and JD Cloud regions that images and volumes can be listed in "
+                      "(the ids `ImageFilter.locations` and `VolumeFilter.locations` take), in provider order, "
+                      "then the provider's order.")
     async def locations(
         self, info: Info,
         provider: Annotated[CloudProvider | None, strawberry.argument(description="Only this cloud.")] = None,

@@ -9,7 +9,9 @@ is fetched twice (pages come from the kind's per-request loader).
    a residual predicate is read whole and filtered here, within `Limits.max_scan_items`.
 2. The Relay window is mapped onto the listings (resolvers.pagination) and only the pages holding it are
    fetched, concurrently.
-A listing that fails is reported as an error entry beside the data of the others, counted as empty.
+A listing that fails is reported as an error entry beside the data of the others, counted as empty,
+and named in `ConnectionPage.failed_sources` (a provider whose locations could not be listed is named
+by itself): the page is then incomplete and its total only a lower bound, never presented as exact.
 """
 
 from __future__ import annotations
@@ -69,6 +71,12 @@ class ConnectionPage(Generic[R]):
     has_next_page: bool
     has_previous_page: bool
     oldest_fetched_at: float | None
+    failed_sources: tuple[str, ...] = ()  # labels of the listings (or providers) that failed
+
+    @property
+    def complete(self) -> bool:
+        """Every selected source answered, so `total_count` is exact."""
+        return not self.failed_sources
 
     @property
     def start_cursor(self) -> str | None:
@@ -89,6 +97,7 @@ class _Counted(Generic[R]):
     count: int
     matches: list[R] | None  # the filtered records, when the listing was read whole
     fetched_at: float | None
+    failed: bool = False
 
 
 def page_args(
@@ -137,7 +146,7 @@ def listing_of(scope: RequestScope, kind: ListingKind[R, Any], source: Source) -
         return await loader.load(PageKey.of(source.provider, source.location, source.params, number, size))  # type: ignore[no-any-return]
 
     return Listing(source.provider, source.location, source.label, size, fetch,
-                   source.matches if source.residual else None)  # type: ignore[arg-type]
+                   source.matches if source.residual else None)
 
 
 async def list_connection(
@@ -157,17 +166,22 @@ async def list_connection(
     providers = selected_providers(query, scope.catalogs)
     locations = await locations_by_provider(scope, providers, path)
     sources = kind.plan(known_locations(query, locations, providers), locations)
-    return await connection(scope, [listing_of(scope, kind, s) for s in sources], args, digest, path)
+    unlisted = tuple(p.value for p in providers if p not in locations)
+    return await connection(scope, [listing_of(scope, kind, s) for s in sources], args, digest, path, unlisted)
 
 
 async def connection(
-    scope: RequestScope, listings: Sequence[Listing[R]], args: PageArgs, digest: str, path: Sequence[str | int]
+    scope: RequestScope, listings: Sequence[Listing[R]], args: PageArgs, digest: str, path: Sequence[str | int],
+    failed: Sequence[str] = (),
 ) -> ConnectionPage[R]:
+    """The page of `listings` for `args`; `failed` names sources that failed before any listing (a provider
+    whose locations could not be listed)."""
     counted = await asyncio.gather(*(_count(scope, listing, path) for listing in listings))
     total = sum(c.count for c in counted)
     start, end = args.window(total)
     slices = locate([c.count for c in counted], start, end)
     chunks = await asyncio.gather(*(_items(scope, counted[s.source], s.start, s.end, path) for s in slices))
+    failed_sources = (*failed, *(c.listing.label for c in counted if c.failed))
     bases = [0]
     for c in counted:
         bases.append(bases[-1] + c.count)
@@ -183,6 +197,7 @@ async def connection(
         has_next_page=end < total,
         has_previous_page=start > 0,
         oldest_fetched_at=min(fetched) if fetched else None,
+        failed_sources=tuple(dict.fromkeys(failed_sources)),
     )
 
 
@@ -208,7 +223,7 @@ async def _count(scope: RequestScope, listing: Listing[R], path: Sequence[str | 
         return _Counted(listing, len(matches), matches, min(p.fetched_at for p in pages))
     except ProviderError as exc:
         scope.report(located(errors.from_provider(exc), path))
-        return _Counted(listing, 0, [], None)
+        return _Counted(listing, 0, [], None, failed=True)
 
 
 async def _items(
@@ -223,6 +238,7 @@ async def _items(
         pages = await asyncio.gather(*(listing.fetch(n) for n in range(first_page, (end - 1) // size + 2)))
     except ProviderError as exc:
         scope.report(located(errors.from_provider(exc), path))
+        counted.failed = True
         return []
     records = [r for page in pages for r in page.records]
     base = (first_page - 1) * size

@@ -15,9 +15,10 @@ from resolvers.kinds import IMAGES
 from .connection import Connection, connection_types
 from .disk import Disk, Tag
 from .enums import CloudProvider, ImageSource, ImageStatus, OsType, from_provider
-from .node import KindNode
+from .node import KindNode, described_id
 
 
+@described_id("imageId")
 @strawberry.federation.type(
     keys=["id"],
     description="A VM image of one provider in one location. `id` is a global Relay id that encodes the "
@@ -31,7 +32,8 @@ class Image(KindNode):
                                      "(e.g. `cn-north-1`).")
     image_id: str = strawberry.field(description="The provider's own image id (Zenlayer `imageId`, JD Cloud "
                                      "`imageId`).")
-    name: str = strawberry.field(description="Image name (Zenlayer `imageName`, JD Cloud `name`).")
+    name: str = strawberry.field(description="Image name (Zenlayer `imageName`, JD Cloud `name`); the image id when "
+                                 "the provider sends none. Same field as `Volume.name`.")
     description: str | None = strawberry.field(description="Zenlayer `imageDescription`, JD Cloud `desc`.")
     os_type: OsType = strawberry.field(description="Operating system family, normalized.")
     os_type_raw: str | None = strawberry.field(description="The provider's `osType` as received.")
@@ -55,8 +57,9 @@ class Image(KindNode):
         name="minDiskSizeGiB", description="Smallest system disk in GiB: Zenlayer `minDiskSize`, JD Cloud "
         "`systemDiskSizeGB`."
     )
-    created_at: datetime | None = strawberry.field(description="Creation time (JD Cloud `createTime`, read as "
-                                                   "China time, UTC+8). Zenlayer does not report it.")
+    created_at: datetime | None = strawberry.field(description="When the image was created: ISO 8601 with its "
+                                                   "UTC offset (JD Cloud `createTime`, which has no offset, read as "
+                                                   "China time, `+08:00`). Zenlayer does not report it: null.")
     nic_network_types: list[str] = strawberry.field(description="Zenlayer `nicNetworkType`: NIC modes the image "
                                                     "supports (e.g. `virtio`, `vf`). Empty for JD Cloud.")
     root_device_type: str | None = strawberry.field(description="JD Cloud `rootDeviceType`: `localDisk` or "

@@ -104,7 +104,8 @@ def test_check_reports_a_provider_that_refuses_the_credentials() -> None:
                         JDCLOUD_REGIONS="cn-north-1")
         result = subprocess.run([str(SCRIPT), "check"], capture_output=True, text=True, env=env, timeout=60)
         assert result.returncode == 1
-        assert "JDCLOUD: FAILED: describeImages in cn-north-1: AuthFailedError, provider code UNAUTHENTICATED" in result.stdout
+        failed = "JDCLOUD: FAILED: describeImages in cn-north-1: AuthFailedError, provider code UNAUTHENTICATED"
+        assert failed in result.stdout and "Request signature does not match" in result.stdout
         assert "wrong-secret" not in result.stdout + result.stderr
     finally:
         emulator.terminate()
