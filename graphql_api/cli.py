@@ -25,6 +25,9 @@ from .settings import Settings, SettingsError
 log = logging.getLogger("graphql_api")
 
 PROG = "cloud-images-graphql"
+# What `serve --reload` watches: the service's own packages (not a virtualenv below the working directory).
+SOURCE_DIRS = [str(Path(__file__).resolve().parents[1] / package) for package in ("graphql_api", "resolvers",
+                                                                                   "providers")]
 
 
 def _configure_logging(level: str) -> None:
@@ -67,7 +70,8 @@ def serve(args: argparse.Namespace) -> int:
             os.environ[MULTIPROCESS_DIRECTORY] = directory
         uvicorn.run(
             "graphql_api.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
-            reload=args.reload, log_level=settings.log_level.lower(), access_log=False, lifespan="on",
+            reload=args.reload, reload_dirs=SOURCE_DIRS if args.reload else None,
+            log_level=settings.log_level.lower(), access_log=False, lifespan="on",
         )
     return 0
 
@@ -82,7 +86,7 @@ async def _emulate(spec: ProviderSpec, section: Any, host: str, port: int) -> No
         log.info("%s emulator listening on %s (fault injection: PUT %s/_emulator/faults, calls: GET "
                  "%s/_emulator/calls)", spec.title, url, url, url)
         block = "\n".join(f"export {name}={value}" for name, value in spec.emulator_environment(section, url).items())
-        print(f"# point the service at this emulator:\n{block}", flush=True)
+        print(f"# point the service at this emulator:\n{block}\n", flush=True)
         await asyncio.Event().wait()
     finally:
         await runner.cleanup()
