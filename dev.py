@@ -6,7 +6,8 @@
 Each command first brings `.venv` in line with the lock file it needs (hash-checked installs from
 `requirements/*.lock`, regenerated with `uv pip compile`, see README), then runs. The test command also
 installs the Node packages under `tests/node/` with `npm ci` and, as root on Debian, Chromium for the
-GraphiQL check, when they are missing.
+GraphiQL check, when they are missing. Both commands install GraphiQL's JavaScript under `graphiql/`
+(`npm ci`) when npm is available, so the GraphiQL page works without internet access.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ VENV = ROOT / ".venv"
 BIN = VENV / "bin"
 STAMP = VENV / ".installed-lock"
 NODE_DIR = ROOT / "tests" / "node"
+GRAPHIQL_DIR = ROOT / "graphiql"
 
 
 def _run(cmd: list[str], **kwargs: object) -> None:
@@ -51,17 +53,28 @@ def _dev_digest() -> str:
     return "dev.lock:" + hashlib.sha256(lock.read_bytes() + (ROOT / "pyproject.toml").read_bytes()).hexdigest()
 
 
-def ensure_node_packages() -> None:
+def ensure_node_packages(directory: Path, without_npm: str) -> bool:
+    """`npm ci` in `directory` once per lock-file content; False (after saying why) when it cannot."""
     if shutil.which("npm") is None:
-        print("npm not found: federation tests will skip (or fail when CI is set)", flush=True)
-        return
-    lock = NODE_DIR / "package-lock.json"
-    stamp = NODE_DIR / "node_modules" / ".installed-lock"
+        print(f"npm not found: {without_npm}", flush=True)
+        return False
+    lock = directory / "package-lock.json"
+    stamp = directory / "node_modules" / ".installed-lock"
     digest = hashlib.sha256(lock.read_bytes()).hexdigest()
     if stamp.exists() and stamp.read_text() == digest:
-        return
-    _run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=NODE_DIR)
+        return True
+    try:
+        _run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=directory)
+    except subprocess.CalledProcessError:
+        print(f"npm ci failed in {directory}: {without_npm}", flush=True)
+        return False
     stamp.write_text(digest)
+    return True
+
+
+def ensure_graphiql_assets() -> None:
+    # Without them the service still starts: its GraphiQL page then loads from unpkg and says so.
+    ensure_node_packages(GRAPHIQL_DIR, "GraphiQL will load its JavaScript from unpkg.com (needs internet access)")
 
 
 def ensure_chromium() -> None:
@@ -81,9 +94,11 @@ def main(argv: list[str]) -> int:
     command, rest = argv[0], argv[1:]
     if command == "serve":
         ensure_venv("runtime.lock")
+        ensure_graphiql_assets()
         os.execv(str(BIN / "cloud-images-graphql"), ["cloud-images-graphql", "serve", *rest])
     ensure_venv("dev.lock")
-    ensure_node_packages()
+    ensure_node_packages(NODE_DIR, "federation and browser tests will skip (or fail when CI is set)")
+    ensure_graphiql_assets()
     ensure_chromium()
     return subprocess.call([str(BIN / "python"), "-m", "pytest", *rest], cwd=ROOT)
 

@@ -14,6 +14,8 @@ printed for context only: they vary with the machine, ratios much less so.
                               json.dumps of the same provider records
   memory_1000                 peak Python allocation while answering 1000 images vs the size of those
                               records as provider JSON
+  tracing_on_vs_off_1000      the 1000-image answer with OpenTelemetry tracing on (OTLP/HTTP to a
+                              local receiver, every request sampled) vs tracing off
   upstream calls              the provider calls of representative queries (exact, not timed)
 """
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import time
@@ -36,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 from providers.zenlayer.client import ZenlayerClient  # noqa: E402
 from providers.zenlayer.signing import DEMO_CREDENTIALS as ZEN_DEMO  # noqa: E402
 from tests.e2e.harness import Stack, running_stack  # noqa: E402
+from tests.otlp_receiver import otlp_receiver  # noqa: E402
 from tests.support import transport  # noqa: E402
 
 PAGE_100 = '{ images(first: 100, filter: {locations: ["asia-east-1a"]}) { edges { node { id name status } } } }'
@@ -52,6 +56,8 @@ TARGETS = {
     "cached_vs_uncached": 0.5,
     "graphql_vs_json_1000": 60.0,
     "memory_1000": 25.0,
+    # Spans are per request and per provider call, never per field: a 1,000-row answer must not notice.
+    "tracing_on_vs_off_1000": 1.1,
 }
 
 
@@ -64,6 +70,21 @@ async def timed(rounds: int, fn: Callable[[], Awaitable[Any]]) -> float:
         await fn()
         samples.append(time.perf_counter() - started)
     return statistics.median(samples)
+
+
+async def timed_pair(
+    rounds: int, first: Callable[[], Awaitable[Any]], second: Callable[[], Awaitable[Any]]
+) -> tuple[float, float]:
+    """Median seconds of each, measured in alternation so drifts of a shared machine hit both alike."""
+    await first()
+    await second()
+    samples: tuple[list[float], list[float]] = ([], [])
+    for _ in range(rounds):
+        for fn, into in ((first, samples[0]), (second, samples[1])):
+            started = time.perf_counter()
+            await fn()
+            into.append(time.perf_counter() - started)
+    return statistics.median(samples[0]), statistics.median(samples[1])
 
 
 async def query(stack: Stack, document: str) -> dict[str, Any]:
@@ -116,6 +137,27 @@ async def memory(rounds: int) -> dict[str, float]:
     return {"service": float(peak), "baseline": float(raw_bytes)}
 
 
+async def tracing_on_vs_off(rounds: int) -> dict[str, float]:
+    async with otlp_receiver() as (endpoint, received), running_stack() as off:
+        saved = dict(os.environ)
+        os.environ.update({"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": endpoint, "OTEL_TRACES_SAMPLER": "always_on",
+                           "OTEL_BSP_SCHEDULE_DELAY": "100"})
+        try:
+            on_stack = running_stack()
+            on = await on_stack.__aenter__()  # tracing is configured when the app is created
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        try:
+            for stack in (on, off):
+                await query(stack, PAGE_1000)  # warm each cache: measure the service, not the emulator
+            traced, untraced = await timed_pair(rounds, lambda: query(on, PAGE_1000), lambda: query(off, PAGE_1000))
+        finally:
+            await on_stack.__aexit__(None, None, None)
+        assert received.spans, "tracing was on but no span reached the receiver"
+    return {"service": traced, "baseline": untraced}
+
+
 async def upstream_calls() -> dict[str, int]:
     counts: dict[str, int] = {}
     cases = {
@@ -142,6 +184,7 @@ async def main(rounds: int) -> tuple[int, dict[str, Any]]:
         "cached_vs_uncached": await cached_vs_uncached(rounds),
         "graphql_vs_json_1000": await graphql_vs_json(rounds),
         "memory_1000": await memory(rounds),
+        "tracing_on_vs_off_1000": await tracing_on_vs_off(rounds),
     }
     failed = 0
     print(f"{'benchmark':28} {'service':>12} {'baseline':>12} {'ratio':>8} {'target':>8}")

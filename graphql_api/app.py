@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib import metadata
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -13,18 +15,25 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
+from strawberry.http.ides import get_graphql_ide_html
 
 from providers.base import ImageCatalog
+from providers.breaker import CircuitState
 from providers.errors import ProviderError
+from providers.http import CallOutcome
 
+from . import request_context
 from . import settings as settings_module
 from .context import Context, build_context
+from .cors import CORSMiddleware
 from .endpoint import GraphQLEndpoint
-from .graphiql import ASSETS_PATH
+from .graphiql import ASSETS_PATH, find_assets
 from .metrics import Metrics
+from .request_context import RequestContextMiddleware
 from .schema import build_schema
 from .services import Services, running
 from .settings import Settings
+from .tracing import from_environment
 
 log = logging.getLogger("graphql_api")
 
@@ -68,13 +77,35 @@ def create_app(settings: Settings | None = None) -> Starlette:
         return build_context(services.catalogs, services.limits, request)
 
     def count_errors(codes: list[str]) -> None:
+        request_context.note_errors(codes)
         for code in codes:
             metrics.graphql_errors.labels(code).inc()
 
-    assets = settings.graphiql_assets_dir
+    tracing = from_environment(os.environ, service_version=_version())
+
+    def observe_upstream(outcome: CallOutcome) -> None:
+        metrics.observe_upstream(outcome)
+        request_context.note_upstream(outcome)
+        if tracing is not None:
+            tracing.record_attempt(outcome)
+
+    def observe_cache(provider: str, action: str, hit: bool) -> None:
+        metrics.observe_cache(provider, action, hit)
+        request_context.note_cache(provider, action, hit)
+        if tracing is not None:
+            tracing.record_cache(provider, action, hit)
+
+    assets = find_assets(settings.graphiql_assets_dir, get_graphql_ide_html(graphql_ide="graphiql"))
+    if settings.graphiql:
+        if assets.directory is not None:
+            log.info("GraphiQL: serving its JavaScript from %s (works offline)", assets.directory)
+        else:
+            log.warning("GraphiQL: no local copy of its JavaScript (%s); the page loads it from unpkg.com, "
+                        "which needs internet access. Install it with `npm ci` in graphiql/ "
+                        "(python3 dev.py serve does this when npm is available)", assets.problem)
     endpoint = GraphQLEndpoint(
         schema, context_factory=context_for, api_keys=settings.api_keys, graphiql=settings.graphiql,
-        assets_available=assets is not None, on_errors=count_errors,
+        graphiql_assets=assets, on_errors=count_errors,
     )
 
     async def healthz(request: Request) -> Response:
@@ -95,19 +126,35 @@ def create_app(settings: Settings | None = None) -> Starlette:
         results = await asyncio.gather(*(probe(c) for c in services.catalogs.values()))
         providers = dict(zip(names, results, strict=True))
         healthy = sum(r == "ok" for r in results)
-        status = "ok" if healthy == len(results) else "degraded" if healthy else "unavailable"
-        body = {"status": status, "demo": services.demo, "providers": providers}
+        # Circuits that are not closed: those locations are skipped (or probed) instead of called.
+        circuits = {
+            f"{provider.upper()}/{location or '-'}": state.value
+            for (provider, location), state in sorted(services.breakers.states().items(), key=str)
+            if state is not CircuitState.CLOSED
+        }
+        status = "ok" if healthy == len(results) and not circuits else "degraded" if healthy else "unavailable"
+        body: dict[str, object] = {"status": status, "demo": services.demo, "providers": providers}
+        if circuits:
+            body["circuits"] = circuits
         return JSONResponse(body, status_code=200 if healthy else 503)
 
     async def metrics_route(request: Request) -> Response:
+        metrics.observe_circuits(state["services"].breakers.states())
         return Response(metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with running(settings, metrics) as services:
-            state["services"] = services
-            app.state.services = services
-            yield
+        try:
+            async with running(
+                settings, metrics, observe=observe_upstream, on_lookup=observe_cache,
+                propagate=tracing.inject if tracing is not None else None,
+            ) as services:
+                state["services"] = services
+                app.state.services = services
+                yield
+        finally:
+            if tracing is not None:
+                tracing.shutdown()  # flushes the spans still queued
 
     routes: list[BaseRoute] = [
         Route("/graphql", endpoint),  # every method reaches the endpoint: it answers 405 in JSON
@@ -115,8 +162,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics_route, methods=["GET"]),
     ]
-    if assets is not None:
-        routes.append(Mount(ASSETS_PATH.rstrip("/"), StaticFiles(directory=assets), name="graphiql-assets"))
+    if settings.graphiql and assets.directory is not None:
+        routes.append(Mount(ASSETS_PATH.rstrip("/"), StaticFiles(directory=assets.directory), name="graphiql-assets"))
     app = Starlette(routes=routes, lifespan=lifespan)
+    # Outermost last: the request id, log line and span cover everything, answers from caches included.
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, origins=settings.cors_origins)
     app.add_middleware(_RequestMetrics, metrics=metrics)
+    app.add_middleware(RequestContextMiddleware, tracing=tracing)
     return app
+
+
+def _version() -> str:
+    try:
+        return metadata.version("cloud-images-graphql")
+    except metadata.PackageNotFoundError:
+        return "unknown"

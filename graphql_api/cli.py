@@ -7,6 +7,7 @@ import asyncio
 import logging
 import os
 import shutil
+import socket
 import sys
 import tempfile
 from contextlib import ExitStack, suppress
@@ -18,6 +19,7 @@ from aiohttp import web
 from providers.registry import PROVIDERS
 from providers.spec import ProviderSpec
 
+from . import logs, tracing
 from . import settings as settings_module
 from .metrics import MULTIPROCESS_DIRECTORY
 from .settings import Settings, SettingsError
@@ -30,14 +32,15 @@ SOURCE_DIRS = [str(Path(__file__).resolve().parents[1] / package) for package in
                                                                                    "providers")]
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+def _configure_logging(settings: Settings, level: str | None = None) -> None:
+    logs.configure(level or settings.log_level, settings.log_format)
 
 
 def _settings() -> Settings:
     """The validated settings; a bad one ends the command with its one-line message and status 2."""
     try:
         settings = settings_module.load()
+        tracing.exporter_names(os.environ)  # checked here so a bad OTEL_* value is a clear error, not a traceback
     except SettingsError as exc:
         print(f"{PROG}: configuration error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
@@ -55,12 +58,15 @@ def serve(args: argparse.Namespace) -> int:
     if args.demo:
         os.environ["CIG_DEMO"] = "1"  # workers read settings from the environment themselves
     settings = _settings()
-    _configure_logging(settings.log_level)
+    _configure_logging(settings)
+    port = args.port or _free_port(args.host)  # --port 0: a free port, and the URL printed says which
     if settings.demo_mode:
         reason = "--demo given" if args.demo else "no provider credentials configured"
         log.info("demo mode (%s): serving built-in emulators of %s on loopback, signed with the documented "
                  "demo credentials", reason, ", ".join(spec.title for spec in PROVIDERS))
-    log.info("GraphiQL: http://%s:%d/graphql", args.host, args.port)
+    log.info("GraphiQL: http://%s:%d/graphql", args.host, port)
+    if tracing.exporter_names(os.environ):
+        log.info("tracing on: spans go to %s", ", ".join(tracing.exporter_names(os.environ)))
     with ExitStack() as stack:
         if args.workers > 1:
             # Each worker is its own process: without a shared directory /metrics would show whichever
@@ -69,11 +75,18 @@ def serve(args: argparse.Namespace) -> int:
             stack.callback(shutil.rmtree, directory, ignore_errors=True)
             os.environ[MULTIPROCESS_DIRECTORY] = directory
         uvicorn.run(
-            "graphql_api.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
+            "graphql_api.app:create_app", factory=True, host=args.host, port=port, workers=args.workers,
             reload=args.reload, reload_dirs=SOURCE_DIRS if args.reload else None,
             log_level=settings.log_level.lower(), access_log=False, lifespan="on",
+            log_config=logs.logging_config(settings.log_level, settings.log_format),
         )
     return 0
+
+
+def _free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
 
 
 async def _emulate(spec: ProviderSpec, section: Any, host: str, port: int) -> None:
@@ -94,7 +107,7 @@ async def _emulate(spec: ProviderSpec, section: Any, host: str, port: int) -> No
 
 def emulate(args: argparse.Namespace) -> int:
     settings = _settings()
-    _configure_logging(settings.log_level)
+    _configure_logging(settings)
     spec = PROVIDERS.get(args.provider)
     with suppress(KeyboardInterrupt):
         asyncio.run(_emulate(spec, settings.section(spec.name), args.host, args.port))
@@ -150,7 +163,7 @@ async def _check(settings: Settings) -> int:
 
 def check(args: argparse.Namespace) -> int:
     settings = _settings()
-    _configure_logging("WARNING")
+    _configure_logging(settings, "WARNING")
     return asyncio.run(_check(settings))
 
 

@@ -14,7 +14,7 @@
   methods get 405 with `Allow: GET, POST`.
 - Every error body is JSON with `errors[].extensions.code`, never plain text; an unexpected exception
   in the endpoint is logged with its traceback and answered 500 `INTERNAL_SERVER_ERROR`.
-- A browser asking for HTML gets GraphiQL, its assets optionally served from a local directory.
+- A browser asking for HTML gets GraphiQL (`graphql_api.graphiql`), offline when a local copy is installed.
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ from resolvers.errors import INTERNAL_SERVER_ERROR
 from resolvers.loaders import RequestScope
 
 from .errors import GRAPHQL_VALIDATION_FAILED
-from .graphiql import ASSETS_PATH, UNPKG_ASSET
+from .graphiql import Assets, render_page
+from .request_context import with_request_id
 from .settings import Secret
 
 log = logging.getLogger("graphql_api.endpoint")
@@ -80,7 +81,7 @@ def negotiate(accept: str | None) -> str | None:
 
 
 def _error_body(message: str, code: str) -> bytes:
-    return orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
+    return orjson.dumps({"errors": [{"message": message, "extensions": with_request_id({"code": code})}]})
 
 
 def _error_response(
@@ -89,6 +90,7 @@ def _error_response(
     return Response(_error_body(message, code), status_code=status, media_type=media, headers=headers)
 
 
+NO_ASSETS = Assets(None, "no local copy configured")
 HTTP_ERROR_CODES = {400: "BAD_REQUEST", 405: "METHOD_NOT_ALLOWED"}
 
 
@@ -100,13 +102,13 @@ class GraphQLEndpoint(GraphQL[RequestScope, None]):
         context_factory: Callable[[Request], RequestScope],
         api_keys: Sequence[Secret] = (),
         graphiql: bool = True,
-        assets_available: bool = False,
+        graphiql_assets: Assets = NO_ASSETS,
         on_errors: Callable[[list[str]], None] | None = None,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql" if graphiql else None, allow_queries_via_get=True)
         self.context_factory = context_factory
         self.api_keys = [k.value.encode() for k in api_keys]
-        self.assets_available = assets_available
+        self.graphiql_html = render_page(self.graphql_ide_html, graphiql_assets) if graphiql else ""
         self.on_errors = on_errors
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -206,10 +208,7 @@ class GraphQLEndpoint(GraphQL[RequestScope, None]):
         return response
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
-        html = self.graphql_ide_html
-        if self.assets_available:
-            html = UNPKG_ASSET.sub(lambda m: f"{ASSETS_PATH}{m.group(1)}/", html)
-        return HTMLResponse(html)
+        return HTMLResponse(self.graphiql_html)
 
 
 def _is_request_error(error: GraphQLError) -> bool:

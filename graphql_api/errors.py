@@ -13,6 +13,7 @@ from strawberry.extensions import SchemaExtension
 from resolvers.errors import INTERNAL_SERVER_ERROR
 
 from .context import Context
+from .request_context import with_request_id
 
 log = logging.getLogger("graphql_api.errors")
 
@@ -77,4 +78,10 @@ class ErrorPolicy(SchemaExtension):
         if isinstance(context, Context) and context.partial_errors:
             found.extend(context.partial_errors)
         if found:
-            result.errors = [classify(e) for e in found]
+            result.errors = [_stamped(classify(e)) for e in found]
+
+
+def _stamped(error: GraphQLError) -> GraphQLError:
+    """The error with the request id in its extensions, to match it with the log line."""
+    error.extensions = with_request_id(dict(error.extensions or {}))
+    return error

@@ -2,7 +2,8 @@
 
 With several workers (`serve --workers N`) each is its own process; `serve` then names a fresh
 directory in `PROMETHEUS_MULTIPROC_DIR` before the workers start, prometheus_client's multiprocess
-mode keeps every worker's values there, and `/metrics` adds them up, whichever worker answers.
+mode keeps every worker's values there, and `/metrics` adds them up, whichever worker answers
+(gauges: the highest live value, e.g. the worst circuit state any worker sees).
 
 Labels are low-cardinality and never carry ids, filter values, URLs or credentials.
 """
@@ -10,12 +11,15 @@ Labels are low-cardinality and never carry ids, filter values, URLs or credentia
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from providers.breaker import CircuitState
 from providers.http import CallOutcome
 
+CIRCUIT_VALUES = {CircuitState.CLOSED: 0, CircuitState.HALF_OPEN: 1, CircuitState.OPEN: 2}
 # prometheus_client's own variable, read when it is imported
 MULTIPROCESS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -42,6 +46,28 @@ class Metrics:
             "cig_cache_lookups", "Cross-request cache lookups, by provider, action and result (hit or miss).",
             ["provider", "action", "result"], registry=self.registry,
         )
+
+        self.circuit_state = Gauge(
+            "cig_circuit_state", "Circuit breaker per provider and location: 0 closed, 1 half-open (next call "
+            "probes), 2 open (calls skipped).", ["provider", "location"], registry=self.registry,
+            multiprocess_mode="livemax",
+        )
+        self.backend_failures = Counter(
+            "cig_shared_state_failures", "Failed calls to the shared store (Redis), by component (cache or "
+            "quota); while it fails the cache is bypassed and quotas are per process.", ["component"],
+            registry=self.registry,
+        )
+
+    def observe_circuit(self, provider: str, location: str | None, state: CircuitState) -> None:
+        self.circuit_state.labels(provider, location or "-").set(CIRCUIT_VALUES[state])
+
+    def observe_circuits(self, states: Mapping[tuple[str, str | None], CircuitState]) -> None:
+        """Refresh every gauge (an open circuit turns half-open with time, not with an event)."""
+        for (provider, location), state in states.items():
+            self.observe_circuit(provider, location, state)
+
+    def observe_backend_failure(self, component: str) -> None:
+        self.backend_failures.labels(component).inc()
 
     def observe_upstream(self, outcome: CallOutcome) -> None:
         self.upstream_requests.labels(outcome.provider, outcome.action, outcome.outcome).inc()

@@ -28,6 +28,8 @@ from resolvers.kinds import IMAGES, VOLUMES, ListingKind
 
 from .errors import ErrorPolicy, OperationNameRequired
 from .federation import Info, Schema
+from .operations import OperationScope
+from .request_context import OperationInfo
 from .settings import DEFAULTS
 from .types.connection import PageInfo
 from .types.enums import CloudProvider, to_provider
@@ -205,7 +207,9 @@ def build_schema(*, max_depth: int = DEFAULTS.max_query_depth, max_aliases: int 
             # Frontends send the same few documents over and over: validate each once.
             lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
             OperationNameRequired,
+            OperationScope,  # deadline and freshness of every provider call; stale sources in `extensions`
             ErrorPolicy,
+            OperationInfo,
         ],
     )
 

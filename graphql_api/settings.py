@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -46,7 +47,7 @@ from providers.registry import PROVIDERS
 from providers.spec import ProviderSettings
 from resolvers.loaders import Limits
 
-from .graphiql import missing_assets
+from .graphiql import find_assets
 
 __all__ = ["DEFAULTS", "Secret", "Settings", "SettingsError", "load"]
 
@@ -55,6 +56,9 @@ SERVICE_TABLE = "cig"
 CONFIG_VARIABLE = "CIG_CONFIG"  # names the TOML file; not a setting itself
 TEST_PREFIX = "CIG_TEST_"  # reserved for the test suite's own variables (e.g. CIG_TEST_REDIS_URL)
 ENVIRONMENT = "from the environment"
+LOG_FORMATS = ("text", "json")
+# A browser origin: scheme, host and optional port, nothing else (no path, no trailing slash).
+ORIGIN = re.compile(r"https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?")
 
 
 class SettingsError(ValueError):
@@ -85,14 +89,27 @@ def _cache_url(name: str, value: Any) -> str:
 
 
 def _assets_dir(name: str, value: Any) -> Path:
+    """A directory holding every GraphiQL package the page loads, at its pinned version: a configured
+    directory without them would serve a blank page."""
+    from strawberry.http.ides import get_graphql_ide_html
+
     directory = Path(string(name, value))
     if not directory.is_dir():
         raise ConfigError(f"{name} must be an existing directory, got {str(directory)!r}", setting=name)
-    missing = missing_assets(directory)
-    if missing:
-        raise ConfigError(f"{name}={directory} lacks GraphiQL's assets (e.g. {missing[0]}); point it at a "
-                          "node_modules directory holding the packages listed in the README", setting=name)
+    problem = find_assets(directory, get_graphql_ide_html(graphql_ide="graphiql")).problem
+    if problem:
+        raise ConfigError(f"{problem}; point it at a node_modules directory holding the packages listed in the "
+                          "README", setting=name)
     return directory
+
+
+def _origins(name: str, value: Any) -> tuple[str, ...]:
+    origins = csv(name, value)
+    for origin in origins:
+        if origin != "*" and not ORIGIN.fullmatch(origin):
+            raise ConfigError(f"{name} entries must be * or scheme://host[:port] (no path), got {origin!r}",
+                              setting=name)
+    return tuple(o if o == "*" else o.lower() for o in origins)
 
 
 def _api_keys(name: str, value: Any) -> tuple[Secret, ...]:
@@ -120,9 +137,18 @@ class Settings:
     upstream_timeout: float = setting(10.0, real(0.1))
     upstream_max_attempts: int = setting(4, integer(1))
     max_response_bytes: int = setting(16 * 1024 * 1024, integer(1024))
+    operation_timeout: float = setting(5.0, real(0))  # seconds per operation for all its provider calls; 0 = none
+    stale_if_error: float = setting(900.0, real(0))  # seconds past the TTL an answer is served when the provider fails
+    stale_while_revalidate: float = setting(0.0, real(0))  # seconds past the TTL an answer is served while refreshed
+    min_max_age: float = setting(5.0, real(0))  # the smallest `Cache-Control: max-age` a client may ask for
+    breaker_failures: int = setting(5, integer(1))  # failed calls in a row that open a provider location's circuit
+    breaker_open_seconds: float = setting(30.0, real(0.01))  # how long an open circuit skips calls before one probe
+    quota_max_wait: float = setting(2.0, real(0))  # longest wait for a client-side quota slot
     graphiql: bool = setting(True, boolean)
-    graphiql_assets_dir: Path | None = setting(None, _assets_dir)  # serve GraphiQL's JS/CSS locally (no CDN)
+    graphiql_assets_dir: Path | None = setting(None, _assets_dir)  # serve GraphiQL's JS/CSS from here (no CDN)
     log_level: str = setting("INFO", choice("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
+    log_format: str = setting("text", choice(*LOG_FORMATS))  # or "json": one JSON object per line
+    cors_origins: tuple[str, ...] = setting((), _origins)  # browser origins allowed cross-origin; "*" for any
     demo: bool = setting(False, boolean)  # forced demo mode; also on when no provider has credentials
     # What loading noticed without refusing: unknown variables, tables and keys, with the nearest known name.
     warnings: tuple[str, ...] = field(default=(), compare=False)
@@ -143,6 +169,7 @@ class Settings:
         return Limits(
             default_page_size=self.default_page_size, max_page_size=self.max_page_size,
             max_scan_items=self.max_scan_items, max_node_ids=self.max_node_ids,
+            operation_timeout=self.operation_timeout or None, min_max_age=self.min_max_age,
         )
 
 

@@ -118,6 +118,9 @@ class ImageRecord:
     system_disk: Disk | None = None
     data_disks: tuple[Disk, ...] = ()
     tags: tuple[Tag, ...] = ()
+    # When the provider answered (epoch seconds); kept with the record through the cache, so every
+    # node can say how old it is. Not part of the record's identity.
+    fetched_at: float = field(default_factory=time.time, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +167,7 @@ class VolumeRecord:
     snapshot_id: str | None = None
     created_at: datetime | None = None
     tags: tuple[Tag, ...] = ()
+    fetched_at: float = field(default_factory=time.time, compare=False, repr=False)  # as ImageRecord's
 
 
 @dataclass(frozen=True, slots=True)

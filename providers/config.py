@@ -15,7 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .http import RateLimiter
+from .base import ProviderName
+from .http import Transport
+from .quota import AccountQuota, Rule
 
 Lookup = Callable[[str], Any]  # variable name -> its value (file or environment), None when unset
 Parser = Callable[[str, Any], Any]  # (variable name, value as given) -> the setting's value
@@ -147,6 +149,31 @@ def http_url(name: str, value: Any) -> str:
     return url
 
 
-def limiter(rate: float | None) -> RateLimiter | None:
-    """The client-side limiter for a `rate_limit` setting (bursts of up to one second's calls)."""
-    return RateLimiter(rate, burst=max(1, int(rate))) if rate else None
+def action_rate_limits(lookup: Lookup, name: str) -> tuple[tuple[str, float], ...]:
+    """`Action=rate,Action=rate` (calls per second per action) as pairs; none when unset."""
+    return optional(lookup, name, _action_rates, ())  # type: ignore[no-any-return]
+
+
+def _action_rates(name: str, value: Any) -> tuple[tuple[str, float], ...]:
+    pairs: list[tuple[str, float]] = []
+    for item in csv(name, value):
+        action, sep, rate = item.partition("=")
+        if not sep or not action.strip():
+            raise ConfigError(f"{name} takes Action=calls-per-second pairs, got {item!r}", setting=name)
+        pairs.append((action.strip(), float(number(name, rate.strip(), float, 0.001))))
+    return tuple(pairs)
+
+
+def limiter(
+    transport: Transport, provider: ProviderName, account_key: str, rate: float | None,
+    action_rates: tuple[tuple[str, float], ...] = (),
+) -> AccountQuota:
+    """The account's quota in the transport's store (Redis when configured: one quota for the fleet).
+
+    Always one, also without limits: a 429 then still pauses the account on every replica. Burst 1:
+    calls are spaced evenly, so no one-second window holds more than the rate.
+    """
+    return AccountQuota(
+        transport.quota_store, provider.value, account_key, Rule(rate) if rate else None,
+        {action: Rule(r) for action, r in action_rates},
+    )

@@ -1,10 +1,11 @@
 """The Node tools the tests drive (tests/node): installed on demand, run with timeouts.
 
-`ensure_node_modules()` runs `npm ci` in tests/node when node_modules is missing or does not match
-package-lock.json (any direct dependency installed at another version than the lock pins), under a
-file lock so concurrent test processes install once. `run_node_json(script, *args)` runs a script
-from tests/node as a subprocess of the running event loop (the servers under test keep serving
-meanwhile), kills it on timeout, and parses the JSON document it prints.
+`ensure_node_modules()` runs `npm ci` in tests/node (or another directory: graphiql/) when
+node_modules is missing or does not match package-lock.json (any direct dependency installed at
+another version than the lock pins), under a file lock so concurrent test processes install once.
+`run_node_json(script, *args)` runs a script from tests/node as a subprocess of the running event
+loop (the servers under test keep serving meanwhile), kills it on timeout, and parses the JSON
+document it prints.
 """
 
 from __future__ import annotations
@@ -23,22 +24,22 @@ from typing import Any
 from tests.support import require_or_skip
 
 NODE_DIR = Path(__file__).resolve().parent / "node"
-NODE_MODULES = NODE_DIR / "node_modules"
+GRAPHIQL_DIR = Path(__file__).resolve().parents[1] / "graphiql"  # the service's GraphiQL assets
 NPM_CI_TIMEOUT_SECONDS = 600.0
 
 
-def _direct_dependencies() -> dict[str, str]:
-    manifest = json.loads((NODE_DIR / "package.json").read_text())
+def _direct_dependencies(directory: Path) -> dict[str, str]:
+    manifest = json.loads((directory / "package.json").read_text())
     return dict(manifest.get("dependencies", {}))
 
 
-def stale_packages() -> list[str]:
+def stale_packages(directory: Path = NODE_DIR) -> list[str]:
     """Direct dependencies whose installed version differs from package-lock.json (or are missing)."""
-    locked = json.loads((NODE_DIR / "package-lock.json").read_text())["packages"]
+    locked = json.loads((directory / "package-lock.json").read_text())["packages"]
     stale = []
-    for name in _direct_dependencies():
+    for name in _direct_dependencies(directory):
         want = locked.get(f"node_modules/{name}", {}).get("version")
-        installed = NODE_MODULES / name / "package.json"
+        installed = directory / "node_modules" / name / "package.json"
         have = json.loads(installed.read_text()).get("version") if installed.is_file() else None
         if have is None or have != want:
             stale.append(f"{name} (installed {have}, locked {want})")
@@ -50,28 +51,29 @@ def require_node() -> None:
     require_or_skip(shutil.which("node") is not None and shutil.which("npm") is not None, "Node.js and npm needed")
 
 
-def ensure_node_modules() -> Path:
-    """tests/node/node_modules matching the lock file, running `npm ci` first when needed."""
+def ensure_node_modules(directory: Path = NODE_DIR) -> Path:
+    """`directory`/node_modules matching the lock file, running `npm ci` first when needed."""
     require_node()
-    digest = hashlib.sha256(str(NODE_DIR).encode()).hexdigest()[:12]
+    digest = hashlib.sha256(str(directory).encode()).hexdigest()[:12]
     lock_path = Path(tempfile.gettempdir()) / f"cig-npm-ci-{digest}.lock"
     with lock_path.open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # another test process may be installing right now
         try:
-            stale = stale_packages()
+            stale = stale_packages(directory)
             if stale:
                 completed = subprocess.run(
                     ["npm", "ci", "--prefer-offline", "--no-audit", "--no-fund"],
-                    cwd=NODE_DIR, capture_output=True, text=True, timeout=NPM_CI_TIMEOUT_SECONDS, check=False,
+                    cwd=directory, capture_output=True, text=True, timeout=NPM_CI_TIMEOUT_SECONDS, check=False,
                 )
                 if completed.returncode != 0:
-                    raise RuntimeError(f"npm ci failed in {NODE_DIR} ({', '.join(stale)}):\n{completed.stderr[-4000:]}")
-                still = stale_packages()
+                    detail = completed.stderr[-4000:]
+                    raise RuntimeError(f"npm ci failed in {directory} ({', '.join(stale)}):\n{detail}")
+                still = stale_packages(directory)
                 if still:
                     raise RuntimeError(f"npm ci left stale packages: {', '.join(still)}")
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
-    return NODE_MODULES
+    return directory / "node_modules"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import strawberry
 
-from providers import base
+from providers import base, operation
 from providers.registry import PROVIDERS
 
 if TYPE_CHECKING:
@@ -84,6 +84,23 @@ class VolumeStatus(enum.Enum):
                                      "JD Cloud `in-recyclebin`, `deleted`.")
     FAILED = strawberry.enum_value("FAILED", description="Zenlayer `FAILED`, JD Cloud `error_*` values.")
     OTHER = strawberry.enum_value("OTHER", description="An undocumented status; see `statusRaw`.")
+
+
+@strawberry.enum(description="Where a node's data came from, as served to this operation.")
+class Freshness(enum.Enum):
+    LIVE = strawberry.enum_value("LIVE", description="The provider answered during this operation.")
+    CACHED = strawberry.enum_value(
+        "CACHED", description="A provider answer from before this operation, within the cache TTL (`CIG_CACHE_TTL`) "
+        "and the client's `Cache-Control: max-age`."
+    )
+    STALE = strawberry.enum_value(
+        "STALE", description="An answer past the TTL, served because the provider failed (stale-if-error) or while "
+        "it is refreshed (stale-while-revalidate); the source is listed in the response's `extensions.staleSources`."
+    )
+
+
+def freshness_of(record: base.ImageRecord | base.VolumeRecord) -> Freshness:
+    return Freshness[operation.freshness_of(record, record.fetched_at).name]
 
 
 def to_provider(value: CloudProvider) -> base.ProviderName:

@@ -16,6 +16,7 @@ from .connection import Connection, connection_types
 from .disk import Disk, Tag
 from .enums import CloudProvider, ImageSource, ImageStatus, OsType, from_provider
 from .node import KindNode, described_id
+from .provenance import Provenance
 
 
 @described_id("imageId")
@@ -24,7 +25,7 @@ from .node import KindNode, described_id
     description="A VM image of one provider in one location. `id` is a global Relay id that encodes the "
     "provider, the location and the provider's image id; other subgraphs reference images by it.",
 )
-class Image(KindNode):
+class Image(KindNode, Provenance):
     kind = IMAGES
     node_id: relay.NodeID[str]
     provider: CloudProvider = strawberry.field(description="The cloud the image belongs to.")
@@ -110,6 +111,7 @@ class Image(KindNode):
             data_disks=[Disk.from_record(d) for d in record.data_disks],
             tags=[Tag.from_record(t) for t in record.tags],
             raw=JSON(dict(record.raw)),
+            record=record,
         )
 
 

@@ -17,6 +17,7 @@ from .connection import Connection, connection_types
 from .disk import Tag
 from .enums import CloudProvider, VolumeStatus, from_provider
 from .node import KindNode, described_id
+from .provenance import Provenance
 
 
 @described_id("volumeId")
@@ -27,7 +28,7 @@ from .node import KindNode, described_id
     "`Image` (`id`, `provider`, `location`, `name`, `sizeGiB`, `status`/`statusRaw`, `createdAt`, `tags`, `raw`) "
     "have the same name, type and nullability, so one selection can ask both types for them.",
 )
-class Volume(KindNode):
+class Volume(KindNode, Provenance):
     kind = VOLUMES
     node_id: relay.NodeID[str]
     provider: CloudProvider = strawberry.field(description="The cloud the volume belongs to.")
@@ -79,6 +80,7 @@ class Volume(KindNode):
             created_at=record.created_at,
             tags=[Tag.from_record(t) for t in record.tags],
             raw=JSON(dict(record.raw)),
+            record=record,
         )
 
 

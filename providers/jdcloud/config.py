@@ -1,10 +1,22 @@
-"""The `[jdcloud]` settings section (`JDCLOUD_*`, plus `CIG_JDCLOUD_RATE_LIMIT`)."""
+"""The `[jdcloud]` settings section (`JDCLOUD_*`, plus `CIG_JDCLOUD_RATE_LIMIT` and
+`CIG_JDCLOUD_ACTION_RATE_LIMITS`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ..config import ConfigError, Lookup, Secret, http_url, non_empty_csv, optional, rate_limit, secret, string
+from ..config import (
+    ConfigError,
+    Lookup,
+    Secret,
+    action_rate_limits,
+    http_url,
+    non_empty_csv,
+    optional,
+    rate_limit,
+    secret,
+    string,
+)
 from .catalog import default_catalog
 from .client import DEFAULT_DISK_ENDPOINT, DEFAULT_VM_ENDPOINT
 from .signing import DEMO_CREDENTIALS, JdcloudCredentials
@@ -21,6 +33,7 @@ class JdcloudSettings:
     disk_endpoint: str = DEFAULT_DISK_ENDPOINT
     regions: tuple[str, ...] = DEFAULT_REGIONS
     rate_limit: float | None = None
+    action_rate_limits: tuple[tuple[str, float], ...] = ()  # (action, calls per second), e.g. describeImages
 
     @property
     def configured(self) -> bool:
@@ -39,6 +52,7 @@ def load(lookup: Lookup) -> JdcloudSettings:
         disk_endpoint=optional(lookup, "JDCLOUD_DISK_ENDPOINT", http_url, DEFAULT_DISK_ENDPOINT),
         regions=optional(lookup, "JDCLOUD_REGIONS", non_empty_csv, DEFAULT_REGIONS),
         rate_limit=rate_limit(lookup, "CIG_JDCLOUD_RATE_LIMIT"),
+        action_rate_limits=action_rate_limits(lookup, "CIG_JDCLOUD_ACTION_RATE_LIMITS"),
     )
     if bool(settings.access_key) != bool(settings.secret_key):
         given = "JDCLOUD_ACCESS_KEY" if settings.access_key else "JDCLOUD_SECRET_KEY"

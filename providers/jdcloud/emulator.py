@@ -21,7 +21,8 @@ Behaviour follows JD Cloud's public API docs and its Python and Go SDKs:
       401 UNAUTHENTICATED      Authorization missing, unreadable, unknown key, bad signature or scope
       404 NOT_FOUND            unknown region (the emulator's choice: JD does not document it), unknown
                                imageId or diskId
-      429 RATE_LIMIT           injected throttle (with Retry-After)
+      429 RATE_LIMIT           injected throttle, or over `quota_per_second` (with Retry-After)
+      401 UNAUTHENTICATED      injected "auth" fault (refused credentials)
       503 UNAVAILABLE          injected error
 - describeImages filters, ANDed: ids, imageSource, platform, rootDeviceType, status, architecture,
   serviceCode, bootMode (derived from uefiSupport when a record has only that) exact; imageName a
@@ -93,8 +94,16 @@ def success_envelope(result: Mapping[str, Any]) -> web.Response:
                              headers={models.REQUEST_ID_HEADER: request_id})
 
 
+FAULT_STATUSES = {"throttle": "RATE_LIMIT", "auth": "UNAUTHENTICATED"}
+
+
 def _fault_response(status: int, kind: str, message: str) -> web.Response:
-    return error_envelope(status, "RATE_LIMIT" if kind == "throttle" else "UNAVAILABLE", message)
+    return error_envelope(status, FAULT_STATUSES.get(kind, "UNAVAILABLE"), message)
+
+
+async def _location_of(request: web.Request) -> str | None:
+    """The region a call is about (fault targeting)."""
+    return request.match_info.get("regionId")
 
 
 def _action_of(request: web.Request) -> str | None:
@@ -337,7 +346,7 @@ def create_app(
     install(
         app, faults=faults if faults is not None else Faults(),
         counter=counter if counter is not None else CallCounter(),
-        action_of=_action_of, error_response=_fault_response,
+        action_of=_action_of, error_response=_fault_response, location_of=_location_of,
     )
 
     async def unknown(request: web.Request) -> web.Response:

@@ -10,14 +10,16 @@ from ..http import Transport
 from ..spec import ProviderSpec, RawParam
 from . import config, emulator, models, pushdown
 from .catalog import default_catalog
-from .client import JdcloudClient
+from .client import JdcloudClient, account_key_of
 from .signing import DEMO_CREDENTIALS, JdcloudCredentials
 
 
 def _client(transport: Transport, settings: config.JdcloudSettings) -> JdcloudClient:
+    quota = limiter(transport, models.NAME, account_key_of(settings.credentials), settings.rate_limit,
+                    settings.action_rate_limits)
     return JdcloudClient(
         transport, settings.credentials, vm_endpoint=settings.vm_endpoint, disk_endpoint=settings.disk_endpoint,
-        regions=settings.regions, limiter=limiter(settings.rate_limit),
+        regions=settings.regions, limiter=quota,
     )
 
 

@@ -1,11 +1,23 @@
-"""The `[zenlayercloud]` settings section (`ZENLAYERCLOUD_*`, plus `CIG_ZENLAYER_RATE_LIMIT`)."""
+"""The `[zenlayercloud]` settings section (`ZENLAYERCLOUD_*`, plus `CIG_ZENLAYER_RATE_LIMIT` and
+`CIG_ZENLAYER_ACTION_RATE_LIMITS`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
-from ..config import ConfigError, Lookup, Secret, choice, non_empty_csv, optional, rate_limit, secret, string
+from ..config import (
+    ConfigError,
+    Lookup,
+    Secret,
+    action_rate_limits,
+    choice,
+    non_empty_csv,
+    optional,
+    rate_limit,
+    secret,
+    string,
+)
 from .signing import DEMO_CREDENTIALS, ZenlayerCredentials, ZenlayerToken
 
 DEFAULT_DOMAIN = "console.zenlayer.com"
@@ -20,6 +32,7 @@ class ZenlayerSettings:
     scheme: str = "https"
     zones: tuple[str, ...] | None = None  # None: discover with DescribeZones
     rate_limit: float | None = None  # calls per second for this account; None = unlimited
+    action_rate_limits: tuple[tuple[str, float], ...] = ()  # (action, calls per second), e.g. DescribeImages
 
     @property
     def configured(self) -> bool:
@@ -47,6 +60,7 @@ def load(lookup: Lookup) -> ZenlayerSettings:
         scheme=optional(lookup, "ZENLAYERCLOUD_SCHEME", choice("http", "https"), "https"),
         zones=optional(lookup, "ZENLAYERCLOUD_ZONES", non_empty_csv),
         rate_limit=rate_limit(lookup, "CIG_ZENLAYER_RATE_LIMIT"),
+        action_rate_limits=action_rate_limits(lookup, "CIG_ZENLAYER_ACTION_RATE_LIMITS"),
     )
     if bool(settings.access_key_id) != bool(settings.access_key_password):
         given = "ZENLAYERCLOUD_ACCESS_KEY_ID" if settings.access_key_id else "ZENLAYERCLOUD_ACCESS_KEY_PASSWORD"

@@ -16,7 +16,8 @@ Actions: DescribeZones, DescribeImages, DescribeDisks (the ones the client calls
       400 MISSING_PARAMETER          DescribeImages without zoneId
       400 INVALID_PARAMETER_VALUE    wrong type; pageNum < 1; pageSize outside 1..1000; > 20 tagKeys or tags
       404 INVALID_ZONE_NOT_FOUND     unknown zoneId
-      429 REQUEST_LIMIT_EXCEEDED     injected throttle (with Retry-After)
+      429 REQUEST_LIMIT_EXCEEDED     injected throttle, or over `quota_per_second` (with Retry-After)
+      401 AUTH_FAILED                injected "auth" fault (refused credentials)
       503 SERVICE_TEMPORARY_UNAVAILABLE  injected error
 - Filters: imageIds exact; imageName case-insensitive substring; category, imageType, imageSource and
   imageStatus exact; osType case-insensitive (records say `windows` and `Windows`); tagKeys matches
@@ -70,9 +71,21 @@ def success_envelope(payload: Mapping[str, Any]) -> web.Response:
     return web.json_response({"requestId": request_id, "response": {"requestId": request_id, **payload}})
 
 
+FAULT_CODES = {"throttle": "REQUEST_LIMIT_EXCEEDED", "auth": "AUTH_FAILED"}
+
+
 def _fault_response(status: int, kind: str, message: str) -> web.Response:
-    code = "REQUEST_LIMIT_EXCEEDED" if kind == "throttle" else "SERVICE_TEMPORARY_UNAVAILABLE"
-    return error_envelope(status, code, message)
+    return error_envelope(status, FAULT_CODES.get(kind, "SERVICE_TEMPORARY_UNAVAILABLE"), message)
+
+
+async def _location_of(request: web.Request) -> str | None:
+    """The zoneId a call is about (fault targeting); None for zone-less calls and unreadable bodies."""
+    try:
+        document = json.loads(await request.read() or b"{}")  # aiohttp keeps the bytes for the handler
+    except ValueError:
+        return None
+    zone = document.get("zoneId") if isinstance(document, dict) else None
+    return zone if isinstance(zone, str) else None
 
 
 def _action_of(request: web.Request) -> str | None:
@@ -300,7 +313,7 @@ def create_app(
 
     app = web.Application()
     install(app, faults=faults or Faults(), counter=counter or CallCounter(), action_of=_action_of,
-            error_response=_fault_response)
+            error_response=_fault_response, location_of=_location_of)
     app.router.add_post(PATH, handle)
     return app
 

@@ -11,14 +11,14 @@ from ..errors import AuthFailedError, ProviderError
 from ..http import Transport
 from ..spec import ProviderSpec, RawParam
 from . import config, emulator, models, pushdown
-from .client import ZenlayerClient
+from .client import ZenlayerClient, account_key_of
 from .signing import DEMO_CREDENTIALS, ZenlayerCredentials
 
 
 def _client(transport: Transport, settings: config.ZenlayerSettings) -> ZenlayerClient:
-    return ZenlayerClient(
-        transport, settings.credentials, settings.base_url, zones=settings.zones, limiter=limiter(settings.rate_limit)
-    )
+    quota = limiter(transport, models.NAME, account_key_of(settings.credentials), settings.rate_limit,
+                    settings.action_rate_limits)
+    return ZenlayerClient(transport, settings.credentials, settings.base_url, zones=settings.zones, limiter=quota)
 
 
 def _credentials(settings: config.ZenlayerSettings) -> ZenlayerCredentials:

@@ -59,7 +59,7 @@ def test_a_bad_environment_variable_is_refused_in_one_line(
 
 
 def test_an_assets_directory_without_graphiql_is_refused(tmp_path: Path) -> None:
-    assert_refused(run(["serve"], {"CIG_GRAPHIQL_ASSETS_DIR": str(tmp_path)}), "lacks GraphiQL's assets",
+    assert_refused(run(["serve"], {"CIG_GRAPHIQL_ASSETS_DIR": str(tmp_path)}), "lacks react@18.2.0",
                    f"CIG_GRAPHIQL_ASSETS_DIR={tmp_path}", "(from the environment)")
 
 

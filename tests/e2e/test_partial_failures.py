@@ -42,9 +42,6 @@ async def test_every_source_failing_marks_the_connection_incomplete_not_empty(st
                                                         for source in ("public", "thirdparty", "private", "shared",
                                                                        "community")]
     assert set(codes(body)) == {"UPSTREAM_UNAVAILABLE"}
-    stack.zenlayer.faults.error_rate = stack.jdcloud.faults.error_rate = 0.0
-    healthy = (await stack.graphql(PAGE, {"first": 10}))["data"]["images"]
-    assert healthy["complete"] is True and healthy["failedSources"] == [] and healthy["totalCount"] == 823
 
 
 async def test_every_volume_source_failing_marks_the_volume_connection_incomplete(stack: Stack) -> None:

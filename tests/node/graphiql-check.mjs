@@ -2,31 +2,21 @@
 //
 //   node graphiql-check.mjs <graphql-page-url> <screenshot.png> [query]
 //
-// Opens the page, waits for GraphiQL's editor, sets the query, clicks the run button, waits for the
-// result pane to show "totalCount", opens the documentation explorer on the Query type and saves a
-// screenshot. Prints one JSON document on stdout:
-//   {ok, error?, resultText, docsText, consoleErrors, requests, externalRequests, screenshot}
-// `requests` lists every URL the page asked for; any request to another host than the page's is
-// aborted (this machine has no internet, and the page must not need it) and listed in
-// `externalRequests`. Chromium is Debian's (/usr/bin/chromium, or CIG_CHROMIUM); nothing is
-// downloaded. Exit status: 0 when the check passed, 1 when it failed, 2 on usage errors.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+// Opens the page, waits for GraphiQL's editor, notes the query it opened with and whether the
+// documentation explorer is open, types the query with the keyboard, clicks the run button, waits
+// for the result pane to show "totalCount", closes and reopens the documentation explorer, follows
+// it to the Query type and saves a screenshot. Prints one JSON document on stdout:
+//   {ok, error?, initialQuery, docsOpenAtStart, resultText, docsText, consoleErrors, requests,
+//    externalRequests, screenshot}
+// The browser has no internet (chromium.mjs), so a page that needs a CDN fails here.
+// `requests` lists every URL the page asked for, `externalRequests` those to another origin than
+// the page's (they fail at the network). Chromium is Debian's (/usr/bin/chromium, or CIG_CHROMIUM);
+// nothing is downloaded. Exit status: 0 when the check passed, 1 when it failed, 2 on usage errors.
+import { runCheck } from './chromium.mjs';
 
 const DEFAULT_QUERY = '{ images(first: 3) { totalCount edges { node { name provider } } } }';
 const STEP_TIMEOUT_MS = 20_000;
 const TOTAL_TIMEOUT_MS = 90_000;
-const CHROMIUM_FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 
 const [pageUrl, screenshotPath, query = DEFAULT_QUERY] = process.argv.slice(2);
 if (!pageUrl || !/^https?:\/\//.test(pageUrl) || !screenshotPath) {
@@ -36,6 +26,8 @@ if (!pageUrl || !/^https?:\/\//.test(pageUrl) || !screenshotPath) {
 
 const report = {
   ok: false,
+  initialQuery: '',
+  docsOpenAtStart: false,
   resultText: '',
   docsText: '',
   consoleErrors: [],
@@ -44,48 +36,12 @@ const report = {
   screenshot: screenshotPath,
 };
 const origin = new URL(pageUrl).origin;
-const userDataDir = mkdtempSync(join(tmpdir(), 'cig-graphiql-chromium-'));
-let context;
-
-// A hung browser must not hang the test run: give up after TOTAL_TIMEOUT_MS whatever happens.
-const watchdog = setTimeout(() => {
-  report.error = `gave up after ${TOTAL_TIMEOUT_MS} ms`;
-  finish(1);
-}, TOTAL_TIMEOUT_MS);
-
-async function finish(code) {
-  clearTimeout(watchdog);
-  try {
-    await context?.close();
-  } catch {
-    // already gone
-  }
-  rmSync(userDataDir, { recursive: true, force: true });
-  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  process.exit(code);
-}
-
-try {
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: process.env.CIG_CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_FLAGS,
-    viewport: { width: 1400, height: 900 },
-    timeout: STEP_TIMEOUT_MS,
+await runCheck(report, { stepTimeoutMs: STEP_TIMEOUT_MS, totalTimeoutMs: TOTAL_TIMEOUT_MS }, async (page) => {
+  page.on('request', (request) => {
+    const url = request.url();
+    report.requests.push(`${request.method()} ${url}`);
+    if (!url.startsWith('data:') && new URL(url).origin !== origin) report.externalRequests.push(url);
   });
-  context.setDefaultTimeout(STEP_TIMEOUT_MS);
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith('data:') || new URL(url).origin === origin) return route.continue();
-    report.externalRequests.push(url);
-    return route.abort('blockedbyclient');
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
-  page.on('request', (request) => report.requests.push(`${request.method()} ${request.url()}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') report.consoleErrors.push(message.text());
-  });
-  page.on('pageerror', (error) => report.consoleErrors.push(`page error: ${error.message}`));
 
   const response = await page.goto(pageUrl, { waitUntil: 'load' });
   if (!response || response.status() !== 200) throw new Error(`page answered ${response?.status()}`);
@@ -93,8 +49,22 @@ try {
   // GraphiQL has rendered once its query editor (CodeMirror 5) exists.
   const editor = page.locator('.graphiql-query-editor .CodeMirror');
   await editor.waitFor({ state: 'visible' });
-  // Typing would fight CodeMirror's bracket auto-closing; set the text through the editor instead.
-  await editor.evaluate((element, text) => element.CodeMirror.setValue(text), query);
+  report.initialQuery = await editor.evaluate((element) => element.CodeMirror.getValue());
+  const docs = page.locator('.graphiql-doc-explorer');
+  report.docsOpenAtStart = await docs.isVisible();
+
+  // Type as a user would. CodeMirror closes brackets itself, so only the opening ones are typed
+  // (with a closing bracket typed, CodeMirror steps over the one it inserted). GraphiQL's
+  // completion menu is closed before each newline so Enter never picks a suggestion.
+  await editor.click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Delete');
+  await page.keyboard.type(query, { delay: 5 });
+  await page.keyboard.press('Escape');
+  const typed = await editor.evaluate((element) => element.CodeMirror.getValue());
+  if (typed.replace(/\s+/g, ' ').trim() !== query.replace(/\s+/g, ' ').trim()) {
+    throw new Error(`the editor holds ${JSON.stringify(typed)} after typing ${JSON.stringify(query)}`);
+  }
   await page.locator('button.graphiql-execute-button').click();
 
   const result = page.locator('.graphiql-response .CodeMirror');
@@ -105,17 +75,19 @@ try {
   );
   report.resultText = await result.evaluate((element) => element.CodeMirror.getValue());
 
-  // The documentation explorer: open it and follow the root type to its fields.
-  await page.getByRole('button', { name: /documentation explorer/i }).click();
-  const docs = page.locator('.graphiql-doc-explorer');
+  // The documentation explorer: the user can close it and open it again (it is not stuck open),
+  // then follow the root type to its fields.
+  const docsButton = page.getByRole('button', { name: /documentation explorer/i });
+  if (await docs.isVisible()) {
+    await docsButton.click();
+    await docs.waitFor({ state: 'hidden' });
+  }
+  await docsButton.click();
   await docs.getByRole('link', { name: 'Query', exact: true }).click();
   await docs.getByText('images', { exact: true }).first().waitFor({ state: 'visible' });
   report.docsText = (await docs.innerText()).slice(0, 4000);
 
   await page.screenshot({ path: screenshotPath, fullPage: false });
   report.ok = report.consoleErrors.length === 0 && report.externalRequests.length === 0;
-  await finish(report.ok ? 0 : 1);
-} catch (error) {
-  report.error = String(error?.stack ?? error).slice(0, 4000);
-  await finish(1);
-}
+  return report.ok;
+});

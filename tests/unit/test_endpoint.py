@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, MutableMapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from starlette.requests import Request
 
 from graphql_api.context import build_context
 from graphql_api.endpoint import APPLICATION_JSON, GRAPHQL_RESPONSE_JSON, GraphQLEndpoint, negotiate
+from graphql_api.graphiql import Assets
 from graphql_api.schema import build_schema
 from graphql_api.settings import DEFAULTS
 from resolvers.loaders import RequestScope
@@ -101,7 +103,8 @@ async def test_a_non_string_operation_name_is_a_malformed_request() -> None:
 async def test_graphiql_loads_from_unpkg_unless_local_assets_are_served() -> None:
     browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
     _, _, cdn_page = await call(endpoint(), "GET", headers=browser)
-    status, headers, local_page = await call(endpoint(assets_available=True), "GET", headers=browser)
+    local = Assets(Path("/srv/graphiql-assets"))
+    status, headers, local_page = await call(endpoint(graphiql_assets=local), "GET", headers=browser)
     assert status == 200 and headers["content-type"].startswith("text/html")
     assert b"https://unpkg.com/graphiql@" in cdn_page
     assert b"unpkg.com" not in local_page
