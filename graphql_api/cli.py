@@ -1,4 +1,4 @@
-"""`cloud-images-graphql`: serve, emulate, export-schema, check."""
+"""`cloud-images-graphql`: serve, emulate, export-schema, check, purge."""
 
 from __future__ import annotations
 
@@ -49,6 +49,24 @@ def _settings() -> Settings:
     return settings
 
 
+def http_stack() -> tuple[str, str]:
+    """uvicorn's event loop and HTTP parser: uvloop and httptools (about 3x the requests of asyncio and
+    h11), or the pure-Python pair where they cannot be imported (e.g. no wheel for the platform)."""
+    try:
+        import uvloop  # noqa: F401
+    except ImportError:
+        loop = "asyncio"
+    else:
+        loop = "uvloop"
+    try:
+        import httptools  # noqa: F401
+    except ImportError:
+        http = "h11"
+    else:
+        http = "httptools"
+    return loop, http
+
+
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -67,6 +85,8 @@ def serve(args: argparse.Namespace) -> int:
     log.info("GraphiQL: http://%s:%d/graphql", args.host, port)
     if tracing.exporter_names(os.environ):
         log.info("tracing on: spans go to %s", ", ".join(tracing.exporter_names(os.environ)))
+    loop, http = http_stack()
+    log.info("HTTP stack: uvicorn, event loop %s, HTTP parser %s", loop, http)
     with ExitStack() as stack:
         if args.workers > 1:
             # Each worker is its own process: without a shared directory /metrics would show whichever
@@ -77,7 +97,7 @@ def serve(args: argparse.Namespace) -> int:
         uvicorn.run(
             "graphql_api.app:create_app", factory=True, host=args.host, port=port, workers=args.workers,
             reload=args.reload, reload_dirs=SOURCE_DIRS if args.reload else None,
-            log_level=settings.log_level.lower(), access_log=False, lifespan="on",
+            log_level=settings.log_level.lower(), access_log=False, lifespan="on", loop=loop, http=http,
             log_config=logs.logging_config(settings.log_level, settings.log_format),
         )
     return 0
@@ -167,6 +187,37 @@ def check(args: argparse.Namespace) -> int:
     return asyncio.run(_check(settings))
 
 
+async def _purge(url: str, prefix: str, exclude: str | None, what: str) -> None:
+    from .response_store import purge_redis
+
+    if not url.startswith("redis://"):
+        print(f"{what}: {url.split('://')[0]}:// lives inside each serve process; restarting it drops it")
+        return
+    print(f"{what}: deleted {await purge_redis(url, [prefix], exclude=exclude)} entries")
+
+
+def purge(args: argparse.Namespace) -> int:
+    from redis.exceptions import RedisError
+
+    from providers.cache import KEY_VERSION
+
+    from .response_store import REDIS_PREFIX
+
+    settings = _settings()
+    _configure_logging(settings, "WARNING")
+    both = not (args.responses or args.providers)
+    try:
+        if args.responses or both:
+            url = settings.response_cache.url or settings.cache_url
+            asyncio.run(_purge(url, REDIS_PREFIX, None, "response cache"))
+        if args.providers or both:
+            asyncio.run(_purge(settings.cache_url, f"cig:{KEY_VERSION}:", REDIS_PREFIX, "provider cache"))
+    except (OSError, RedisError) as exc:  # the class only: a message could carry the URL and its password
+        print(f"{PROG}: purge failed: {type(exc).__name__}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=PROG, description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -190,6 +241,10 @@ def parser() -> argparse.ArgumentParser:
     x.set_defaults(func=export_schema)
     c = sub.add_parser("check", help="validate configuration and make one cheap signed call per provider")
     c.set_defaults(func=check)
+    g = sub.add_parser("purge", help="drop every entry of the shared (Redis) caches now; both without options")
+    g.add_argument("--responses", action="store_true", help="only the response cache")
+    g.add_argument("--providers", action="store_true", help="only the provider cache")
+    g.set_defaults(func=purge)
     return p
 
 

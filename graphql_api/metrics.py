@@ -46,6 +46,30 @@ class Metrics:
             "cig_cache_lookups", "Cross-request cache lookups, by provider, action and result (hit or miss).",
             ["provider", "action", "result"], registry=self.registry,
         )
+        self.response_cache_lookups = Counter(
+            "cig_response_cache_lookups", "Response cache lookups by result: hit, miss, or bypass (the request "
+            "asked for `Cache-Control: no-cache`, or is a batch or a stream).", ["result"], registry=self.registry,
+        )
+        self.response_cache_uncacheable = Counter(
+            "cig_response_cache_uncacheable", "Answers served but not stored, by reason (errors, not-a-query, "
+            "time-dependent, too-large, expiring).", ["reason"], registry=self.registry,
+        )
+        self.response_cache_evictions = Counter(
+            "cig_response_cache_evictions", "Response cache entries dropped before use, by reason (capacity, "
+            "expired, corrupt).", ["reason"], registry=self.registry,
+        )
+        self.response_cache_failures = Counter(
+            "cig_response_cache_failures", "Response cache backend operations that failed (read, write), each "
+            "served as a miss.", ["operation"], registry=self.registry,
+        )
+        self.response_cache_stored_bytes = Counter(
+            "cig_response_cache_stored_bytes", "Bytes of answers written to the response cache.",
+            registry=self.registry,
+        )
+        self.response_cache_bytes = Gauge(
+            "cig_response_cache_memory_bytes", "Bytes the in-memory response cache holds (answers, keys, "
+            "bookkeeping).", registry=self.registry,
+        )
 
         self.circuit_state = Gauge(
             "cig_circuit_state", "Circuit breaker per provider and location: 0 closed, 1 half-open (next call "
@@ -56,6 +80,19 @@ class Metrics:
             "cig_shared_state_failures", "Failed calls to the shared store (Redis), by component (cache or "
             "quota); while it fails the cache is bypassed and quotas are per process.", ["component"],
             registry=self.registry,
+        )
+        self.executions = Counter(
+            "cig_executions", "Root fields completed, by path: compiled, graphql_core, bailed (compiled code met an "
+            "awaitable and graphql-core took over), shadow_match, shadow_mismatch, shadow_skipped.", ["outcome"],
+            registry=self.registry,
+        )
+        self.plans = Counter(
+            "cig_compiled_plans", "Root fields compiled, by result: compiled, unsupported (left to graphql-core), "
+            "failed (the compiler raised; graphql-core answered).", ["result"], registry=self.registry,
+        )
+        self.plan_seconds = Histogram(
+            "cig_compiled_plan_seconds", "Time to compile one root field's selection.", registry=self.registry,
+            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25),
         )
 
     def observe_circuit(self, provider: str, location: str | None, state: CircuitState) -> None:
@@ -68,6 +105,13 @@ class Metrics:
 
     def observe_backend_failure(self, component: str) -> None:
         self.backend_failures.labels(component).inc()
+
+    def observe_execution(self, outcome: str) -> None:
+        self.executions.labels(outcome).inc()
+
+    def observe_compile(self, result: str, seconds: float) -> None:
+        self.plans.labels(result).inc()
+        self.plan_seconds.observe(seconds)
 
     def observe_upstream(self, outcome: CallOutcome) -> None:
         self.upstream_requests.labels(outcome.provider, outcome.action, outcome.outcome).inc()

@@ -27,6 +27,8 @@ from resolvers import filters, listing, nodes
 from resolvers.kinds import IMAGES, VOLUMES, ListingKind
 
 from .errors import ErrorPolicy, OperationNameRequired
+from .execution import Engine, ExecutionMode, ExecutionObserver, executor_class
+from .execution.documents import DocumentCache, ParsedDocuments
 from .federation import Info, Schema
 from .operations import OperationScope
 from .request_context import OperationInfo
@@ -191,7 +193,10 @@ class Query:
         return [Location.from_record(loc) for p in PROVIDERS.names for loc in found.get(p, [])]
 
 
-def build_schema(*, max_depth: int = DEFAULTS.max_query_depth, max_aliases: int = DEFAULTS.max_aliases) -> Schema:
+def build_schema(
+    *, max_depth: int = DEFAULTS.max_query_depth, max_aliases: int = DEFAULTS.max_aliases,
+    execution: ExecutionMode = ExecutionMode.ON, observer: ExecutionObserver | None = None,
+) -> Schema:
     # The limits are validation rules. Built once, the same rule classes reach every request, so the
     # validation cache (keyed by document and rules) hits; per-request limiter instances would each
     # carry new rule classes and defeat it.
@@ -199,10 +204,13 @@ def build_schema(*, max_depth: int = DEFAULTS.max_query_depth, max_aliases: int 
         *QueryDepthLimiter(max_depth=max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
     ]
+    # Compiled execution also parses each hot document once (off with it: the straightforward path).
+    documents = ParsedDocuments(DOCUMENT_CACHE_SIZE) if execution is not ExecutionMode.OFF else None
     return Schema(
         query=Query,
         types=[*NODE_TYPES.values(), ImageConnection, VolumeConnection, PageInfo],
         extensions=[
+            *([lambda: DocumentCache(documents)] if documents is not None else []),
             lambda: AddValidationRules(limit_rules),
             # Frontends send the same few documents over and over: validate each once.
             lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
@@ -211,6 +219,7 @@ def build_schema(*, max_depth: int = DEFAULTS.max_query_depth, max_aliases: int 
             ErrorPolicy,
             OperationInfo,
         ],
+        execution_context_class=None if execution is ExecutionMode.OFF else executor_class(Engine(execution, observer)),
     )
 
 

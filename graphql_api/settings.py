@@ -49,7 +49,7 @@ from resolvers.loaders import Limits
 
 from .graphiql import find_assets
 
-__all__ = ["DEFAULTS", "Secret", "Settings", "SettingsError", "load"]
+__all__ = ["DEFAULTS", "ResponseCacheSettings", "Secret", "Settings", "SettingsError", "execution_mode", "load"]
 
 SERVICE_PREFIX = "CIG_"
 SERVICE_TABLE = "cig"
@@ -116,8 +116,32 @@ def _api_keys(name: str, value: Any) -> tuple[Secret, ...]:
     return tuple(Secret(key) for key in csv(name, value))
 
 
+def _execution_mode(name: str, value: Any) -> str:
+    """True (on) or false (off), or `shadow`: execute both ways and compare."""
+    if str(value).strip().lower() == "shadow":
+        return "shadow"
+    return "on" if boolean(name, value) else "off"
+
+
+def execution_mode(value: Any) -> str:
+    """`CIG_COMPILED_EXECUTION` as the loader reads it, for harnesses that build Settings by hand."""
+    return "on" if value in (None, "") else _execution_mode(variable("compiled_execution"), value)
+
+
 def _default_sections() -> dict[ProviderName, ProviderSettings]:
     return {spec.name: spec.load_settings(lambda name: None) for spec in PROVIDERS}
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseCacheSettings:
+    """Whole answers of repeated query operations (graphql_api.response_cache)."""
+
+    enabled: bool = True
+    url: str | None = None  # memory:// or redis://...; None: the provider cache's CIG_CACHE_URL
+    max_bytes: int = 64 * 1024 * 1024  # memory backend: answers, keys and bookkeeping together
+    max_entries: int = 10_000  # memory backend: answers held
+    max_entry_bytes: int = 4 * 1024 * 1024  # a larger answer is served, never stored
+    honor_no_cache: bool = True  # a request's `Cache-Control: no-cache` skips the cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +174,10 @@ class Settings:
     log_format: str = setting("text", choice(*LOG_FORMATS))  # or "json": one JSON object per line
     cors_origins: tuple[str, ...] = setting((), _origins)  # browser origins allowed cross-origin; "*" for any
     demo: bool = setting(False, boolean)  # forced demo mode; also on when no provider has credentials
+    # "on", "off" or "shadow" (both ways, differences logged and counted; see graphql_api.execution)
+    compiled_execution: str = setting("on", _execution_mode)
+    # Whole answers of repeated queries: CIG_RESPONSE_CACHE and the CIG_RESPONSE_CACHE_* variables.
+    response_cache: ResponseCacheSettings = field(default_factory=ResponseCacheSettings)
     # What loading noticed without refusing: unknown variables, tables and keys, with the nearest known name.
     warnings: tuple[str, ...] = field(default=(), compare=False)
     # Where the settings suggested provider credentials were meant (a provider or unknown table in the
@@ -254,9 +282,21 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
 def _load(lookup: Lookup) -> Settings:
     providers = {spec.name: spec.load_settings(lookup) for spec in PROVIDERS}
     declared = {f.name: optional(lookup, variable(f.name), f.metadata["parse"], f.default) for f in DECLARED}
-    settings = Settings(providers=providers, **declared)
+    settings = Settings(providers=providers, response_cache=_response_cache(lookup), **declared)
     _check_together(settings)
     return settings
+
+
+def _response_cache(lookup: Lookup) -> ResponseCacheSettings:
+    d, name = ResponseCacheSettings(), "CIG_RESPONSE_CACHE"
+    return ResponseCacheSettings(
+        enabled=optional(lookup, name, boolean, d.enabled),
+        url=optional(lookup, f"{name}_URL", _cache_url, d.url),
+        max_bytes=optional(lookup, f"{name}_MAX_BYTES", integer(1024), d.max_bytes),
+        max_entries=optional(lookup, f"{name}_MAX_ENTRIES", integer(1), d.max_entries),
+        max_entry_bytes=optional(lookup, f"{name}_MAX_ENTRY_BYTES", integer(1), d.max_entry_bytes),
+        honor_no_cache=optional(lookup, f"{name}_HONOR_NO_CACHE", boolean, d.honor_no_cache),
+    )
 
 
 def _check_together(settings: Settings) -> None:

@@ -209,3 +209,19 @@ def test_check_keeps_the_provider_s_message_and_hints_at_the_usual_mistakes(
     assert "AuthFailedError, provider code UNAUTHENTICATED, HTTP status 401" in wrong
     assert "Request signature does not match" in wrong and "this machine's clock" in wrong
     assert "wrong-secret" not in wrong
+
+
+def test_serve_names_its_http_stack_and_answers_repeated_questions_from_its_response_cache(
+    demo_service: Service,
+) -> None:
+    url, process = demo_service
+    params = {"query": "{ images(first: 2) { edges { node { id name } } } }"}
+    first = requests.get(url + "/graphql", params=params, timeout=30)
+    again = requests.get(url + "/graphql", params=params, headers={"If-None-Match": first.headers["ETag"]}, timeout=30)
+    assert first.status_code == 200 and first.headers["Cache-Control"].startswith("max-age=")
+    assert again.status_code == 304 and again.content == b""
+    metrics = requests.get(url + "/metrics", timeout=10).text
+    assert 'cig_response_cache_lookups_total{result="hit"} 1.0' in metrics
+    process.terminate()
+    _, stderr = process.communicate(timeout=15)
+    assert "HTTP stack: uvicorn, event loop uvloop, HTTP parser httptools" in stderr
