@@ -17,6 +17,11 @@ Freshness (see `providers.operation`):
 Entries are kept `ttl + max(stale_if_error, stale_while_revalidate)` seconds. A failing cache backend
 (Redis down) is logged, counted and bypassed: answers are then uncached and nothing stale can be
 served; the cache makes answers faster and steadier, never fails them.
+
+Layers that keep what they built from these answers (the response cache) set `freshness` for one
+operation: every answer served within it is reported with the time it stops being fresh (epoch
+seconds, `fetched_at + ttl`). Every entry carries its fetch time, so every replica sharing Redis can
+tell; an answer served stale reports a time already past, so nothing built from it is stored.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -47,6 +53,9 @@ log = logging.getLogger("providers.cache")
 T = TypeVar("T")
 
 KEY_VERSION = "v2"  # bump when the cached value's shape changes
+
+# Called with the time (epoch seconds) each answer served in the current operation stops being fresh.
+freshness: ContextVar[Callable[[float], None] | None] = ContextVar("freshness", default=None)
 
 
 class CacheBackend(Protocol):
@@ -173,10 +182,12 @@ class CachedCatalog:
                 oldest = min(stale[i].fetched_at for i in missing)
                 self._served_stale("image", location, oldest, type(exc).__name__, [found[i] for i in missing])
             else:
+                fetched_at = self._clock()
+                self._observe(fetched_at)
                 for record in records:
                     found[record.image_id] = record
                     if record.image_id in keys:
-                        await self._set(keys[record.image_id], Entry(record, self._clock()))
+                        await self._set(keys[record.image_id], Entry(record, fetched_at))
         return [found[image_id] for image_id in keys if image_id in found]  # each id once, as the clients do
 
     async def list_volumes(
@@ -209,7 +220,13 @@ class CachedCatalog:
         current = operation.current()
         if current is not None:
             current.saw(entry.fetched_at)
+        self._observe(entry.fetched_at)
         return entry.value
+
+    def _observe(self, fetched_at: float) -> None:
+        observe = freshness.get()
+        if observe is not None:
+            observe(fetched_at + self.ttl)
 
     def _served_stale(
         self, action: str, location: str | None, fetched_at: float, reason: str, records: Iterable[object]
@@ -236,12 +253,14 @@ class CachedCatalog:
             self._served_stale(action, location, entry.fetched_at, "revalidating", records_of(entry.value))
             return self._serve(entry)  # type: ignore[no-any-return]
         try:
-            return await self._single_flight(key, action, fetch)
+            value = await self._single_flight(key, action, fetch)
         except STALE_ON as exc:
             if entry is None or not self._servable(entry, self.stale_if_error):
                 raise
             self._served_stale(action, location, entry.fetched_at, type(exc).__name__, records_of(entry.value))
             return self._serve(entry)  # type: ignore[no-any-return]
+        self._observe(self._clock())  # fetched now, or moments ago by the call this one shared
+        return value
 
     def _revalidate(self, key: str, action: str, fetch: Callable[[], Awaitable[Any]]) -> None:
         if key in self._in_flight:

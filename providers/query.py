@@ -23,6 +23,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from .base import ImageRecord, ImageSource, ImageStatus, OsType, ProviderName
@@ -34,6 +35,8 @@ UNORDERED: Mapping[str, bool] = {"unordered": True}
 def _canonical(value: Any, unordered: bool = False) -> Any:
     if isinstance(value, ProviderName | enum.Enum):
         return value.value
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()  # one instant, one digest, whatever offset it was given in
     if isinstance(value, Mapping):
         return {str(_canonical(k)): _canonical(v) for k, v in value.items()}
     if isinstance(value, frozenset | set):
@@ -67,6 +70,8 @@ class ImageQuery:
     architecture: str | None = None
     tag_keys: tuple[str, ...] | None = None
     tags: tuple[tuple[str, str | None], ...] | None = None  # (key, value); value None: the key with any value
+    created_after: datetime | None = None  # created at or after (time zone aware)
+    created_before: datetime | None = None  # created strictly before
     raw: Mapping[ProviderName, Mapping[str, Any]] = field(default_factory=dict)  # per provider, its own params
 
     def digest(self) -> str:
@@ -78,7 +83,8 @@ class ImageQuery:
 
 @dataclass(frozen=True, slots=True)
 class VolumeQuery:
-    """Which disk volumes: the validated `VolumeFilter`. Every condition has a provider parameter."""
+    """Which disk volumes: the validated `VolumeFilter`. Every condition but the created range has a
+    provider parameter."""
 
     providers: frozenset[ProviderName] | None = None
     locations: tuple[str, ...] | None = field(default=None, metadata=UNORDERED)
@@ -87,12 +93,14 @@ class VolumeQuery:
     instance_id: str | None = None
     status: str | None = None
     tags: tuple[tuple[str, str | None], ...] | None = None  # (key, value); value None: the key with any value
+    created_after: datetime | None = None
+    created_before: datetime | None = None
 
     def digest(self) -> str:
         return digest_of(self, "volumes")
 
 
-Predicate = Callable[[ImageRecord], bool]
+Predicate = Callable[[Any], bool]  # over a record of the listing's kind (ImageRecord, VolumeRecord)
 # A condition on one record: True or False, or None when the record does not carry the field (then it
 # can neither confirm nor contradict what the provider was asked).
 Test = Callable[[ImageRecord], bool | None]
@@ -134,7 +142,7 @@ TRUSTED = Trust()
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """One provider listing of images and what the service still applies to it."""
+    """One provider listing (of images or volumes) and what the service still applies to it."""
 
     provider: ProviderName
     location: str
@@ -149,7 +157,7 @@ class Source:
         partition = self.params.get(self.partition_key) if self.partition_key else None
         return f"{self.provider.value}/{self.location}" + (f"/{partition}" if partition else "")
 
-    def matches(self, record: ImageRecord) -> bool:
+    def matches(self, record: Any) -> bool:
         return all(predicate(record) for predicate in self.residual)
 
     def contradicted(self, record: ImageRecord) -> list[Pushed]:
@@ -206,6 +214,20 @@ class Plan:
 
     def source(self, provider: ProviderName, location: str, partition_key: str | None = None) -> Source:
         return Source(provider, location, dict(self.values), tuple(self.residual), partition_key, tuple(self.pushed))
+
+
+def created_between(after: datetime | None, before: datetime | None) -> Predicate | None:
+    """The created-range predicate: `after` <= createdAt < `before`; a record without a creation time never
+    matches a range. None when neither bound is given. No provider API filters by creation time, so this
+    is always applied by the service."""
+    if after is None and before is None:
+        return None
+
+    def predicate(record: Any) -> bool:
+        created: datetime | None = record.created_at
+        return created is not None and (after is None or created >= after) and (before is None or created < before)
+
+    return predicate
 
 
 def equals(attribute: str, expected: object) -> Predicate:

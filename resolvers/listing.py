@@ -9,7 +9,9 @@ is fetched twice (pages come from the kind's per-request loader).
    a residual predicate is read whole and filtered here, within `Limits.max_scan_items`.
 2. The Relay window is mapped onto the listings (resolvers.pagination) and only the pages holding it are
    fetched, concurrently.
-A listing that fails is reported as an error entry beside the data of the others, counted as empty.
+A listing that fails is reported as an error entry beside the data of the others, counted as empty,
+and named in `ConnectionPage.failed_sources` (a provider whose locations could not be listed is named
+by itself): the page is then incomplete and its total only a lower bound, never presented as exact.
 
 Pushdown is verified: every record of every page read for a source is checked against the conditions
 that source pushed down (`Source.pushed`). A contradicted condition (provider drift) or a refused
@@ -110,6 +112,12 @@ class ConnectionPage(Generic[R]):
     has_next_page: bool
     has_previous_page: bool
     oldest_fetched_at: float | None
+    failed_sources: tuple[str, ...] = ()  # labels of the listings (or providers) that failed
+
+    @property
+    def complete(self) -> bool:
+        """Every selected source answered, so `total_count` is exact."""
+        return not self.failed_sources
 
     @property
     def start_cursor(self) -> str | None:
@@ -130,6 +138,7 @@ class _Counted(Generic[R]):
     count: int
     matches: list[R] | None  # the filtered records, when the listing was read whole
     fetched_at: float | None
+    failed: bool = False
 
 
 def page_args(
@@ -187,7 +196,7 @@ def listing_of(
         return attempt is not None and await attempt.absorbs(source, error)
 
     return Listing(source.provider, source.location, source.label, size, fetch,
-                   source.matches if source.residual else None, absorbs)  # type: ignore[arg-type]
+                   source.matches if source.residual else None, absorbs)
 
 
 async def list_connection(
@@ -207,13 +216,15 @@ async def list_connection(
     providers = selected_providers(query, scope.catalogs)
     locations = await locations_by_provider(scope, providers, path)
     query = known_locations(query, locations, providers)
+    unlisted = tuple(p.value for p in providers if p not in locations)
     await scope.trust.sync()
     for _ in range(MAX_PLANS):
         attempt = Attempt(scope.trust)
         sources = kind.plan(query, locations, scope.trust.trust)
         try:
             return await connection(
-                scope, [listing_of(scope, kind, s, attempt) for s in sources], args, digest, path, attempt
+                scope, [listing_of(scope, kind, s, attempt) for s in sources], args, digest, path, unlisted,
+                attempt=attempt,
             )
         except Replan:
             continue
@@ -225,9 +236,11 @@ async def list_connection(
 
 async def connection(
     scope: RequestScope, listings: Sequence[Listing[R]], args: PageArgs, digest: str, path: Sequence[str | int],
-    attempt: Attempt | None = None,
+    failed: Sequence[str] = (), *, attempt: Attempt | None = None,
 ) -> ConnectionPage[R]:
-    """Raises Replan when `attempt` learned something: the counts or items read may then be wrong."""
+    """The page of `listings` for `args`; `failed` names sources that failed before any listing (a provider
+    whose locations could not be listed). Raises Replan when `attempt` learned something: the counts or
+    items read may then be wrong."""
     counted = await asyncio.gather(*(_count(scope, listing, path) for listing in listings))
     if attempt is not None:
         attempt.check()
@@ -237,6 +250,7 @@ async def connection(
     chunks = await asyncio.gather(*(_items(scope, counted[s.source], s.start, s.end, path) for s in slices))
     if attempt is not None:
         attempt.check()
+    failed_sources = (*failed, *(c.listing.label for c in counted if c.failed))
     bases = [0]
     for c in counted:
         bases.append(bases[-1] + c.count)
@@ -252,6 +266,7 @@ async def connection(
         has_next_page=end < total,
         has_previous_page=start > 0,
         oldest_fetched_at=min(fetched) if fetched else None,
+        failed_sources=tuple(dict.fromkeys(failed_sources)),
     )
 
 
@@ -276,9 +291,10 @@ async def _count(scope: RequestScope, listing: Listing[R], path: Sequence[str | 
         matches = [r for page in pages for r in page.records if keep(r)]
         return _Counted(listing, len(matches), matches, min(p.fetched_at for p in pages))
     except ProviderError as exc:
-        if listing.absorbs is None or not await listing.absorbs(exc):
-            scope.report(located(errors.from_provider(exc), path))
-        return _Counted(listing, 0, [], None)
+        if listing.absorbs is not None and await listing.absorbs(exc):
+            return _Counted(listing, 0, [], None)  # a lesson learned: the query is planned again
+        scope.report(located(errors.from_provider(exc), path))
+        return _Counted(listing, 0, [], None, failed=True)
 
 
 async def _items(
@@ -292,8 +308,10 @@ async def _items(
     try:
         pages = await asyncio.gather(*(listing.fetch(n) for n in range(first_page, (end - 1) // size + 2)))
     except ProviderError as exc:
-        if listing.absorbs is None or not await listing.absorbs(exc):
-            scope.report(located(errors.from_provider(exc), path))
+        if listing.absorbs is not None and await listing.absorbs(exc):
+            return []  # a lesson learned: the query is planned again
+        scope.report(located(errors.from_provider(exc), path))
+        counted.failed = True
         return []
     records = [r for page in pages for r in page.records]
     base = (first_page - 1) * size

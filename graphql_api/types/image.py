@@ -15,10 +15,11 @@ from resolvers.kinds import IMAGES
 from .connection import Connection, connection_types
 from .disk import Disk, Tag
 from .enums import CloudProvider, ImageSource, ImageStatus, OsType, from_provider
-from .node import KindNode
+from .node import KindNode, described_id
 from .provenance import Provenance
 
 
+@described_id("imageId")
 @strawberry.federation.type(
     keys=["id"],
     description="A VM image of one provider in one location. `id` is a global Relay id that encodes the "
@@ -32,7 +33,8 @@ class Image(KindNode, Provenance):
                                      "(e.g. `cn-north-1`).")
     image_id: str = strawberry.field(description="The provider's own image id (Zenlayer `imageId`, JD Cloud "
                                      "`imageId`).")
-    name: str = strawberry.field(description="Image name (Zenlayer `imageName`, JD Cloud `name`).")
+    name: str = strawberry.field(description="Image name (Zenlayer `imageName`, JD Cloud `name`); the image id when "
+                                 "the provider sends none. Same field as `Volume.name`.")
     description: str | None = strawberry.field(description="Zenlayer `imageDescription`, JD Cloud `desc`.")
     os_type: OsType = strawberry.field(description="Operating system family, normalized.")
     os_type_raw: str | None = strawberry.field(description="The provider's `osType` as received.")
@@ -66,11 +68,12 @@ class Image(KindNode, Provenance):
         name="minDiskSizeGiB", description="Smallest system disk an instance of the image takes, in GiB: Zenlayer "
         "`minDiskSize` (often not reported), JD Cloud `systemDiskSizeGB`."
     )
-    created_at: datetime | None = strawberry.field(description="Creation time (JD Cloud `createTime`, read as "
-                                                   "China time, UTC+8). Zenlayer does not report it.")
-    expires_at: datetime | None = strawberry.field(description="JD Cloud `expiredTime` (China time, UTC+8); null "
-                                                   "when empty (the image does not expire) or not reported. Zenlayer "
-                                                   "does not report it.")
+    created_at: datetime | None = strawberry.field(description="When the image was created: ISO 8601 with its "
+                                                   "UTC offset (JD Cloud `createTime`, which has no offset, read as "
+                                                   "China time, `+08:00`). Zenlayer does not report it: null.")
+    expires_at: datetime | None = strawberry.field(description="JD Cloud `expiredTime`, read as China time "
+                                                   "(`+08:00`) like `createdAt`; null when empty (the image does not "
+                                                   "expire) or not reported. Zenlayer does not report it.")
     image_type: str | None = strawberry.field(description="Zenlayer `imageType`: `PUBLIC_IMAGE` or `CUSTOM_IMAGE`. "
                                               "Null for JD Cloud.")
     owner_pin: str | None = strawberry.field(description="JD Cloud `ownerPin`: the PIN of the account owning the "

@@ -400,12 +400,6 @@ def create_app(
     return app
 
 
-def run(host: str, port: int, credentials: JdcloudCredentials = DEMO_CREDENTIALS) -> None:
-    """Serve the emulator standalone until interrupted (`cloud-images-graphql emulate jdcloud`)."""
-    web.run_app(create_app(credentials=(credentials,)), host=host, port=port, access_log=None)
-
-
 __all__ = [
-    "DOCUMENTED_ERRORS", "ROUTES", "create_app", "error_envelope", "filter_disks", "filter_images", "run",
-    "success_envelope",
+    "DOCUMENTED_ERRORS", "ROUTES", "create_app", "error_envelope", "filter_disks", "filter_images", "success_envelope",
 ]

@@ -344,9 +344,4 @@ def create_app(
     return app
 
 
-def run(host: str, port: int, credentials: ZenlayerCredentials = DEMO_CREDENTIALS) -> None:
-    """Serve the emulator standalone until interrupted (`cloud-images-graphql emulate zenlayer`)."""
-    web.run_app(create_app(credentials=(credentials,)), host=host, port=port, access_log=None)
-
-
-__all__ = ["DOCUMENTED_ERRORS", "PATH", "create_app", "error_envelope", "run", "success_envelope"]
+__all__ = ["DOCUMENTED_ERRORS", "PATH", "create_app", "error_envelope", "success_envelope"]

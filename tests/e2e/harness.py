@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from graphql_api.app import create_app
 from graphql_api.demo import Embedded
-from graphql_api.settings import Settings
+from graphql_api.settings import Settings, execution_mode
 from providers.registry import PROVIDERS
 from tests.support import Emulated, emulated
 
@@ -71,7 +72,11 @@ class Stack:
 
 def stack_settings(urls: dict[str, str], **overrides: Any) -> Settings:
     """Settings pointing every provider at its emulator (demo credentials), with test-speed upstream policy."""
-    settings = Embedded(urls).settings(Settings(upstream_timeout=2.0, upstream_max_attempts=2))
+    settings = Embedded(urls).settings(Settings(
+        upstream_timeout=2.0, upstream_max_attempts=2,
+        # The suite runs as configured by default, and again with CIG_COMPILED_EXECUTION=false.
+        compiled_execution=execution_mode(os.environ.get("CIG_COMPILED_EXECUTION")),
+    ))
     return dataclasses.replace(settings, **overrides)
 
 

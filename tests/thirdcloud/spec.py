@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from providers.base import ImageSource, Location
-from providers.config import Lookup, Secret, secret
+from providers.config import Lookup, Secret, optional, secret, string
 from providers.http import Transport
 from providers.query import ImageQuery, Origin, Plan, Source, Trust, VolumeQuery, among, equals, same
 from providers.spec import ProviderSpec, RawParam
@@ -27,7 +27,7 @@ class ThirdSettings:
 
 
 def load(lookup: Lookup) -> ThirdSettings:
-    url = str(lookup("THIRDCLOUD_URL") or ThirdSettings.url)
+    url = optional(lookup, "THIRDCLOUD_URL", string, ThirdSettings.url)
     return ThirdSettings(url=url, token=secret(lookup, "THIRDCLOUD_TOKEN"))
 
 
@@ -69,8 +69,8 @@ def volume_params(query: VolumeQuery) -> dict[str, Any]:
     return {k: v for k, v in params.items() if v is not None}
 
 
-def _run(host: str, port: int, settings: Any) -> None:
-    raise SystemExit("the third cloud's emulator runs inside tests only")
+def _environment(settings: Any, url: str) -> dict[str, str]:
+    return {"THIRDCLOUD_URL": url, "THIRDCLOUD_TOKEN": catalog.DEMO_TOKEN}
 
 
 SPEC = ProviderSpec(
@@ -83,7 +83,10 @@ SPEC = ProviderSpec(
     create_client=client,
     create_emulator=emulator.create_app,
     emulated_settings=emulated,
-    run_emulator=_run,
+    standalone_emulator=lambda settings: emulator.create_app(),
+    emulator_environment=_environment,
+    endpoint_of=lambda settings: settings.url,
+    diagnose=lambda error, settings: [],
     plan_image_sources=plan_image_sources,
     image_params=(RawParam("family", "family", str, "`family`, e.g. `debian`."),),
     image_params_description="Raw Third Cloud ListImages parameters, sent as given.",

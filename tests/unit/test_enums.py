@@ -10,7 +10,7 @@ from providers.registry import PROVIDERS
 @pytest.mark.parametrize(
     ("graphql_enum", "provider_enum"),
     [(enums.OsType, base.OsType), (enums.ImageSource, base.ImageSource), (enums.ImageStatus, base.ImageStatus),
-    ],
+     (enums.VolumeStatus, base.VolumeStatus)],
 )
 def test_graphql_enums_mirror_the_normalized_enums(graphql_enum: type, provider_enum: type) -> None:
     assert [m.name for m in graphql_enum] == [m.name for m in provider_enum]  # type: ignore[attr-defined]

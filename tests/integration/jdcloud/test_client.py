@@ -156,8 +156,10 @@ async def test_list_locations_is_the_configured_regions_sorted(emulator: Emulate
     async with transport() as t:
         client = JdcloudClient(t, DEMO_CREDENTIALS, vm_endpoint=emulator.url, disk_endpoint=emulator.url,
                                regions=["cn-south-1", "cn-north-1", "cn-south-1"])
-        assert await client.list_locations() == [Location(ProviderName("jdcloud"), "cn-north-1"),
-                                                 Location(ProviderName("jdcloud"), "cn-south-1")]
+        assert await client.list_locations() == [
+            Location(ProviderName("jdcloud"), "cn-north-1", "North China (Beijing)", None, "Beijing", "CN"),
+            Location(ProviderName("jdcloud"), "cn-south-1", "South China (Guangzhou)", None, "Guangzhou", "CN"),
+        ]
     assert emulator.counter.total == 0
     assert client.page_size_min == 10 and client.page_size_max == 100
     assert DEMO_CREDENTIALS.secret_key not in client.account_key and len(client.account_key) == 16
