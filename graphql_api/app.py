@@ -18,17 +18,21 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.http.ides import get_graphql_ide_html
 
 from providers.base import ImageCatalog
+from providers.breaker import CircuitState
 from providers.errors import ProviderError
 from providers.http import CallOutcome
 
 from . import request_context
 from . import settings as settings_module
+from .api_keys import ApiKeys
 from .context import Context, build_context
 from .cors import CORSMiddleware
-from .endpoint import GraphQLEndpoint
+from .endpoint import GraphQLEndpoint, negotiate
+from .execution import ExecutionMode
 from .graphiql import ASSETS_PATH, find_assets
 from .metrics import Metrics
 from .request_context import RequestContextMiddleware
+from .response_cache import ResponseCache, ResponseCacheFront
 from .schema import build_schema
 from .services import Services, running
 from .settings import Settings
@@ -69,11 +73,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or settings_module.load()
     metrics = Metrics()
     state: dict[str, Services] = {}
-    schema = build_schema(max_depth=settings.max_query_depth, max_aliases=settings.max_aliases)
+    schema = build_schema(
+        max_depth=settings.max_query_depth, max_aliases=settings.max_aliases,
+        execution=ExecutionMode(settings.compiled_execution), observer=metrics,
+    )
 
     def context_for(request: Request) -> Context:
         services = state["services"]
-        return build_context(services.catalogs, services.limits, request)
+        return build_context(services.catalogs, services.limits, request, services.trust)
 
     def count_errors(codes: list[str]) -> None:
         request_context.note_errors(codes)
@@ -102,9 +109,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
             log.warning("GraphiQL: no local copy of its JavaScript (%s); the page loads it from unpkg.com, "
                         "which needs internet access. Install it with `npm ci` in graphiql/ "
                         "(python3 dev.py serve does this when npm is available)", assets.problem)
+    api_keys = ApiKeys(settings.api_keys)
+    # Entries never outlive the provider answers they were built from: no provider cache, no response cache.
+    response_cache = ResponseCache(
+        settings.response_cache, default_ttl=settings.cache_ttl, api_keys=api_keys, metrics=metrics
+    ) if settings.response_cache.enabled and settings.cache_ttl > 0 else None
     endpoint = GraphQLEndpoint(
-        schema, context_factory=context_for, api_keys=settings.api_keys, graphiql=settings.graphiql,
-        graphiql_assets=assets, on_errors=count_errors,
+        schema, context_factory=context_for, api_keys=api_keys, graphiql=settings.graphiql,
+        graphiql_assets=assets, on_errors=count_errors, response_cache=response_cache,
     )
 
     async def healthz(request: Request) -> Response:
@@ -125,11 +137,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
         results = await asyncio.gather(*(probe(c) for c in services.catalogs.values()))
         providers = dict(zip(names, results, strict=True))
         healthy = sum(r == "ok" for r in results)
-        status = "ok" if healthy == len(results) else "degraded" if healthy else "unavailable"
-        body = {"status": status, "demo": services.demo, "providers": providers}
+        # Circuits that are not closed: those locations are skipped (or probed) instead of called.
+        circuits = {
+            f"{provider.upper()}/{location or '-'}": state.value
+            for (provider, location), state in sorted(services.breakers.states().items(), key=str)
+            if state is not CircuitState.CLOSED
+        }
+        status = "ok" if healthy == len(results) and not circuits else "degraded" if healthy else "unavailable"
+        body: dict[str, object] = {"status": status, "demo": services.demo, "providers": providers}
+        if circuits:
+            body["circuits"] = circuits
         return JSONResponse(body, status_code=200 if healthy else 503)
 
     async def metrics_route(request: Request) -> Response:
+        metrics.observe_circuits(state["services"].breakers.states())
         return Response(metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
     @asynccontextmanager
@@ -141,7 +162,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
             ) as services:
                 state["services"] = services
                 app.state.services = services
-                yield
+                if response_cache is None:
+                    yield
+                    return
+                used = services.settings
+                response_cache.open(used.response_cache.url or used.cache_url, (  # what changes the answers
+                    schema.as_str(), services.limits, used.max_query_depth, used.max_aliases,
+                    sorted((p.value, repr(section)) for p, section in used.providers.items()),  # secrets masked
+                    sorted((p.value, c.account_key) for p, c in services.catalogs.items()),
+                ))
+                try:
+                    yield
+                finally:
+                    await response_cache.close()
         finally:
             if tracing is not None:
                 tracing.shutdown()  # flushes the spans still queued
@@ -156,6 +189,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes.append(Mount(ASSETS_PATH.rstrip("/"), StaticFiles(directory=assets.directory), name="graphiql-assets"))
     app = Starlette(routes=routes, lifespan=lifespan)
     # Outermost last: the request id, log line and span cover everything, answers from caches included.
+    # The response cache's front is innermost: a hit skips routing, the endpoint and Strawberry, and still
+    # gets CORS headers, its count in /metrics, a request id and a log line.
+    if response_cache is not None:
+        app.add_middleware(ResponseCacheFront, cache=response_cache, negotiate=negotiate)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, origins=settings.cors_origins)
     app.add_middleware(_RequestMetrics, metrics=metrics)

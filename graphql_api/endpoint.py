@@ -15,13 +15,16 @@
 - Every error body is JSON with `errors[].extensions.code`, never plain text; an unexpected exception
   in the endpoint is logged with its traceback and answered 500 `INTERNAL_SERVER_ERROR`.
 - A browser asking for HTML gets GraphiQL (`graphql_api.graphiql`), offline when a local copy is installed.
+- With the response cache (graphql_api.response_cache), a request the front could not answer is looked
+  up once more by its canonical key after parsing; a miss executes and offers its answer to the cache.
+  GET answers then carry `ETag` and `Cache-Control: max-age` (stored) or `no-store` (never stored), and
+  a matching `If-None-Match` gets 304.
 """
 
 from __future__ import annotations
 
-import hmac
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -37,13 +40,16 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
+from providers.cache import freshness
 from resolvers.errors import INTERNAL_SERVER_ERROR
 from resolvers.loaders import RequestScope
 
+from .api_keys import ApiKeys
 from .errors import GRAPHQL_VALIDATION_FAILED
 from .graphiql import Assets, render_page
 from .request_context import with_request_id
-from .settings import Secret
+from .response_cache import PENDING, Pending, ResponseCache, etag_matches
+from .response_store import Entry
 
 log = logging.getLogger("graphql_api.endpoint")
 
@@ -94,22 +100,31 @@ NO_ASSETS = Assets(None, "no local copy configured")
 HTTP_ERROR_CODES = {400: "BAD_REQUEST", 405: "METHOD_NOT_ALLOWED"}
 
 
+class _CachedAnswer(Exception):
+    """Not an error: carries a response cache hit out of Strawberry's request flow, past execution."""
+
+    def __init__(self, entry: Entry) -> None:
+        self.entry = entry
+
+
 class GraphQLEndpoint(GraphQL[RequestScope, None]):
     def __init__(
         self,
         schema: BaseSchema,
         *,
         context_factory: Callable[[Request], RequestScope],
-        api_keys: Sequence[Secret] = (),
+        api_keys: ApiKeys | None = None,
         graphiql: bool = True,
         graphiql_assets: Assets = NO_ASSETS,
         on_errors: Callable[[list[str]], None] | None = None,
+        response_cache: ResponseCache | None = None,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql" if graphiql else None, allow_queries_via_get=True)
         self.context_factory = context_factory
-        self.api_keys = [k.value.encode() for k in api_keys]
+        self.api_keys = api_keys or ApiKeys()
         self.graphiql_html = render_page(self.graphql_ide_html, graphiql_assets) if graphiql else ""
         self.on_errors = on_errors
+        self.response_cache = response_cache
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -135,7 +150,7 @@ class GraphQLEndpoint(GraphQL[RequestScope, None]):
                 APPLICATION_JSON,
             )
         request.state.media_type = media
-        if self.api_keys and not self._authorized(request):
+        if self.api_keys.scope(request.headers.get("authorization")) is None:
             return _error_response(
                 401, "missing or unknown API key: send `Authorization: Bearer <key>`", "UNAUTHENTICATED", media,
                 headers={"WWW-Authenticate": 'Bearer realm="graphql"'},
@@ -165,19 +180,13 @@ class GraphQLEndpoint(GraphQL[RequestScope, None]):
         code = HTTP_ERROR_CODES.get(exc.status_code, "HTTP_ERROR")
         return _error_response(exc.status_code, exc.reason, code, media, headers=headers)
 
-    def _authorized(self, request: Request) -> bool:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            return False
-        supplied = token.strip().encode()
-        return any(hmac.compare_digest(supplied, key) for key in self.api_keys)
-
     async def get_context(self, request: Request | Any, response: Response | Any) -> RequestScope:
         return self.context_factory(request)
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         data = process_result(result)
         errors = result.errors or []
+        request.state.had_errors = bool(errors)
         if self.on_errors and errors:
             self.on_errors([str((e.extensions or {}).get("code", "UNKNOWN")) for e in errors])
         if result.data is None and errors and all(_is_request_error(e) for e in errors):
@@ -193,22 +202,74 @@ class GraphQLEndpoint(GraphQL[RequestScope, None]):
             raise HTTPException(400, "The GraphQL operation's `operationName` must be a string or null, if provided.")
         return data
 
+    async def execute_operation(
+        self, request: Request, request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData], context: RequestScope, root_value: Any,
+        sub_response: Response,
+    ) -> Any:
+        """Strawberry's execution, unless the parsed request is found in the response cache."""
+        pending = request.scope.get(PENDING)
+        if pending is not None and self.response_cache is not None:
+            if isinstance(request_data, list):
+                self.response_cache.bypasses.inc()
+            elif (entry := await self.response_cache.lookup(pending, request_data)) is not None:
+                raise _CachedAnswer(entry)
+        return await super().execute_operation(
+            request=request, request_adapter=request_adapter, request_data=request_data, context=context,
+            root_value=root_value, sub_response=sub_response,
+        )
+
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
     async def run(  # type: ignore[override]
         self, request: Request, context: Any = UNSET, root_value: Any = UNSET
     ) -> Response:
-        response: Response = await super().run(request, context, root_value)
+        pending: Pending | None = request.scope.get(PENDING)
+        cache = self.response_cache
+        # Every request observes, so the provider answers it fetches are stamped for later lookups too.
+        observing = freshness.set(pending.observe if pending else _unobserved) if cache else None
+        try:
+            response: Response = await super().run(request, context, root_value)
+        except _CachedAnswer as hit:
+            return self._answer(pending, hit.entry)
+        finally:
+            if observing is not None:
+                freshness.reset(observing)
         media = getattr(request.state, "media_type", APPLICATION_JSON)
         if response.media_type == APPLICATION_JSON or response.headers.get("content-type") == APPLICATION_JSON:
             response.headers["content-type"] = media
             if media == GRAPHQL_RESPONSE_JSON and getattr(request.state, "request_error", False):
                 response.status_code = 400
+        if pending is None or cache is None:
+            return response
+        body = getattr(response, "body", None)
+        entry = await cache.offer(
+            pending, body, status=response.status_code, errors=getattr(request.state, "had_errors", True)
+        ) if isinstance(body, bytes) and not response.background else None
+        if entry is not None:
+            return self._answer(pending, entry)
+        if pending.method == "GET":
+            response.headers["cache-control"] = "no-store"
+        return response
+
+    def _answer(self, pending: Pending | None, entry: Entry) -> Response:
+        """A stored answer as sent; for GET with its HTTP caching headers, or 304 when the client has it."""
+        response = Response(entry.body, media_type=entry.media)
+        if pending is None or pending.method != "GET" or self.response_cache is None:
+            return response
+        headers = self.response_cache.http_headers(entry, pending.client)
+        if etag_matches(pending.if_none_match, entry.etag.encode()):
+            response = Response(status_code=304)
+        response.headers.update({name.decode(): value.decode() for name, value in headers})
         return response
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(self.graphiql_html)
+
+
+def _unobserved(until: float) -> None:
+    """The freshness observer of a request whose answer will not be stored (e.g. `Cache-Control: no-cache`)."""
 
 
 def _is_request_error(error: GraphQLError) -> bool:

@@ -47,6 +47,8 @@ def image_query(filter: ImageFilter | None) -> ImageQuery:
         architecture=filter.architecture,
         tag_keys=filter.tag_keys,
         tags=filter.tags,
+        created_after=filter.created_after,
+        created_before=filter.created_before,
         raw={spec.name: getattr(filter, spec.name.value) for spec in PROVIDERS},
         sources=[base.ImageSource[s.name] for s in filter.sources] if filter.sources is not None else None,
         os=filters.os_condition(osid.OsFamily[os.family.name] if os.family else None, os.version, os.min_version)

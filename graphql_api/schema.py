@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import strawberry
+from graphql import GraphQLObjectType, GraphQLSchema, print_schema, specified_directives
 from strawberry import relay
 from strawberry.extensions import (
     AddValidationRules,
@@ -25,8 +26,11 @@ from resolvers import filters, listing, nodes
 from resolvers.kinds import VOLUMES, ListingKind
 
 from .errors import ErrorPolicy, OperationNameRequired
+from .execution import Engine, ExecutionMode, ExecutionObserver, executor_class
+from .execution.documents import DocumentCache, ParsedDocuments
 from .federation import Info, Schema
 from .image_listing import images_field, providers_of
+from .operations import OperationScope
 from .request_context import OperationInfo
 from .settings import DEFAULTS
 from .types.connection import PageInfo, connection_directives
@@ -48,6 +52,7 @@ def volume_query(filter: VolumeFilter | None) -> VolumeQuery:
     return filters.volume_query(
         providers=providers_of(filter.providers), locations=filter.locations, volume_ids=filter.volume_ids,
         name=filter.name, instance_id=filter.instance_id, status=filter.status, tags=filter.tags,
+        created_after=filter.created_after, created_before=filter.created_before,
     )
 
 
@@ -103,7 +108,9 @@ def _by_id_field(node: type[KindNode], *, description: str) -> Any:
     return strawberry.field(resolve, description=description, directives=[Cost(weight=2)])
 
 
-@strawberry.type(description="Image catalogs of Zenlayer ZEC and JD Cloud, read on demand.")
+@strawberry.type(description="VM images, disk volumes and locations of Zenlayer ZEC and JD Cloud, read from the "
+                  "providers' APIs on demand: connections (`images`, `volumes`), lookups by global id (`image`, "
+                  "`volume`, `node`, `nodes`) and `locations`.")
 class Query:
     images: ImageConnection = images_field(
         scoped=False,
@@ -143,7 +150,9 @@ class Query:
     ) -> list[relay.Node | None]:
         return [_node(p) for p in nodes.resolve_nodes(info.context, [str(i) for i in ids])]  # type: ignore[misc]
 
-    @strawberry.field(description="Zenlayer zones and JD Cloud regions that images can be listed in.")
+    @strawberry.field(description="Zenlayer zones and JD Cloud regions that images and volumes can be listed in "
+                      "(the ids `ImageFilter.locations` and `VolumeFilter.locations` take), in provider order, "
+                      "then the provider's order.")
     async def locations(
         self, info: Info,
         provider: Annotated[CloudProvider | None, strawberry.argument(description="Only this cloud.")] = None,
@@ -153,7 +162,10 @@ class Query:
         return [Location.from_record(loc) for p in PROVIDERS.names for loc in found.get(p, [])]
 
 
-def build_schema(*, max_depth: int = DEFAULTS.max_query_depth, max_aliases: int = DEFAULTS.max_aliases) -> Schema:
+def build_schema(
+    *, max_depth: int = DEFAULTS.max_query_depth, max_aliases: int = DEFAULTS.max_aliases,
+    execution: ExecutionMode = ExecutionMode.ON, observer: ExecutionObserver | None = None,
+) -> Schema:
     # The limits are validation rules. Built once, the same rule classes reach every request, so the
     # validation cache (keyed by document and rules) hits; per-request limiter instances would each
     # carry new rule classes and defeat it.
@@ -161,18 +173,43 @@ def build_schema(*, max_depth: int = DEFAULTS.max_query_depth, max_aliases: int 
         *QueryDepthLimiter(max_depth=max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
     ]
+    # Compiled execution also parses each hot document once (off with it: the straightforward path).
+    documents = ParsedDocuments(DOCUMENT_CACHE_SIZE) if execution is not ExecutionMode.OFF else None
     return Schema(
         query=Query,
         types=[*NODE_TYPES.values(), ImageConnection, VolumeConnection, PageInfo],
         extensions=[
+            *([lambda: DocumentCache(documents)] if documents is not None else []),
             lambda: AddValidationRules(limit_rules),
             # Frontends send the same few documents over and over: validate each once.
             lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
             OperationNameRequired,
+            OperationScope,  # deadline and freshness of every provider call; stale sources in `extensions`
             ErrorPolicy,
             OperationInfo,
         ],
+        execution_context_class=None if execution is ExecutionMode.OFF else executor_class(Engine(execution, observer)),
     )
 
 
 schema = build_schema()
+
+
+FEDERATION_ONLY = ("_service", "_entities", "_Service", "_Entity", "_Any", "_FieldSet", "link__Import",
+                   "link__Purpose")  # what a router uses and a client never sends
+
+
+def client_sdl(source: Schema = schema) -> str:
+    """The API as clients see it (`schema.client.graphql`): the subgraph schema without federation's
+    fields, types and directives, printed by graphql-core, so graphql-js `buildSchema`, graphql-core
+    `build_schema` and every tool built on them load it."""
+    full = source._schema
+    query = full.query_type
+    assert query is not None
+    client_query = GraphQLObjectType(
+        query.name, {name: f for name, f in query.fields.items() if name not in FEDERATION_ONLY},
+        interfaces=query.interfaces, description=query.description,
+    )
+    types = [t for name, t in full.type_map.items() if name not in (*FEDERATION_ONLY, query.name)
+             and not name.startswith("__")]
+    return print_schema(GraphQLSchema(client_query, types=types, directives=specified_directives)) + "\n"

@@ -1,5 +1,9 @@
 """Process-wide services, built in the app's lifespan and closed there: the one aiohttp session, the
-transport, provider clients behind the cross-request cache, and (demo mode) the embedded emulators."""
+transport with its circuit breakers and quota store, provider clients (each with its account's quota)
+behind the cross-request cache, and (demo mode) the embedded emulators.
+
+With `CIG_CACHE_URL=redis://...` the quotas live in that Redis too (one quota for every replica);
+with `memory://` they are per process."""
 
 from __future__ import annotations
 
@@ -10,13 +14,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+import redis.asyncio as redis
 from aiocache import Cache
 from aiocache.serializers import PickleSerializer
 
 from providers.base import ImageCatalog, ProviderName
+from providers.breaker import Breakers
 from providers.cache import CachedCatalog
 from providers.http import CallOutcome, CallPolicy, Transport
+from providers.quota import LocalStore, QuotaStore, RedisStore
 from providers.registry import PROVIDERS
+from providers.trust import TrustRegistry
 from resolvers.loaders import Limits
 
 from . import demo
@@ -32,8 +40,10 @@ class Services:
     catalogs: dict[ProviderName, ImageCatalog]
     limits: Limits
     metrics: Metrics
+    trust: TrustRegistry = field(default_factory=TrustRegistry)  # pushdown lessons (drift, refusals)
     demo: bool = False  # the providers are the embedded emulators
     demo_urls: dict[str, str] = field(default_factory=dict)
+    breakers: Breakers = field(default_factory=Breakers)
 
 
 def _cache(settings: Settings) -> Cache:
@@ -53,6 +63,10 @@ async def _close_cache(cache: Any) -> None:
         await client.aclose()
     else:
         await cache.close()
+
+
+# Redis calls for the quota give up fast: a slow Redis must not eat the operation's deadline.
+QUOTA_REDIS_TIMEOUT_SECONDS = 0.5
 
 
 @asynccontextmanager
@@ -76,14 +90,29 @@ async def running(
         session = await stack.enter_async_context(
             aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100, ttl_dns_cache=300))
         )
+        breakers = Breakers(
+            failure_threshold=settings.breaker_failures, open_seconds=settings.breaker_open_seconds,
+            on_change=metrics.observe_circuit,
+        )
+        store: QuotaStore = LocalStore()
+        quota_redis: redis.Redis | None = None  # also the trust registry's fleet memory (same fast-failing calls)
+        if settings.cache_url.startswith("redis://"):
+            quota_redis = redis.Redis.from_url(
+                settings.cache_url, socket_timeout=QUOTA_REDIS_TIMEOUT_SECONDS,
+                socket_connect_timeout=QUOTA_REDIS_TIMEOUT_SECONDS,
+            )
+            stack.push_async_callback(quota_redis.aclose)
+            store = RedisStore(quota_redis, on_failure=metrics.observe_backend_failure)
         transport = Transport(
             session=session,
             policy=CallPolicy(
                 timeout_seconds=settings.upstream_timeout, max_attempts=settings.upstream_max_attempts,
-                max_response_bytes=settings.max_response_bytes,
+                max_response_bytes=settings.max_response_bytes, max_quota_wait_seconds=settings.quota_max_wait,
             ),
             observe=observe or metrics.observe_upstream,
             propagate=propagate,
+            breakers=breakers,
+            quota_store=store,
         )
         catalogs: dict[ProviderName, ImageCatalog] = {
             spec.name: spec.create_client(transport, settings.section(spec.name))
@@ -92,8 +121,19 @@ async def running(
         if settings.cache_ttl > 0:
             cache = _cache(settings)
             stack.push_async_callback(_close_cache, cache)
-            catalogs = {
-                p: CachedCatalog(c, cache, ttl=settings.cache_ttl, on_lookup=on_lookup or metrics.observe_cache)
+            cached = {
+                p: CachedCatalog(
+                    c, cache, ttl=settings.cache_ttl, stale_if_error=settings.stale_if_error,
+                    stale_while_revalidate=settings.stale_while_revalidate,
+                    on_lookup=on_lookup or metrics.observe_cache, on_failure=metrics.observe_backend_failure,
+                )
                 for p, c in catalogs.items()
             }
-        yield Services(settings, catalogs, settings.limits, metrics, bool(demo_urls), demo_urls)
+            for catalog in cached.values():
+                stack.push_async_callback(catalog.aclose)  # before the session closes: refreshes use it
+            catalogs = dict(cached)
+        trust = TrustRegistry(
+            fleet=quota_redis, accounts={p: c.account_key for p, c in catalogs.items()},
+            on_drift=metrics.observe_drift, on_refusal=metrics.observe_refusal,
+        )
+        yield Services(settings, catalogs, settings.limits, metrics, trust, bool(demo_urls), demo_urls, breakers)

@@ -5,8 +5,12 @@
      ├── BadRequestError          other 4xx that the caller can fix (parameters out of range, ...)
      ├── AuthFailedError          401/403: credentials missing, wrong, or not allowed
      ├── ThrottledError           429, REQUEST_LIMIT_EXCEEDED, RATE_LIMIT, QUOTA_EXCEEDED (retry_after)
+     │    └── QuotaWaitError      our own fleet-wide quota had no room within the wait allowed (no call made)
      └── UnavailableError         5xx, timeouts, refused or dropped connections, malformed or
-                                  oversized bodies: the provider could not give an answer
+          │                       oversized bodies: the provider could not give an answer
+          ├── DeadlineExceededError  the operation's deadline passed before the provider answered
+          └── CircuitOpenError       skipped without a call: this provider and location keep failing
+                                     (`retry_at`: when the next probe call is allowed, epoch seconds)
 
 `message` is the provider's own text, kept for operators; what reaches GraphQL clients is built in
 `resolvers/errors.py` from the code, status and request id. No error ever carries credentials, a
@@ -84,11 +88,36 @@ class UnavailableError(ProviderError):
     retryable = True
 
 
+class QuotaWaitError(ThrottledError):
+    """No call was made: the client-side quota (shared by every replica) had no room in time."""
+
+    retryable = False
+
+
+class DeadlineExceededError(UnavailableError):
+    """The operation's deadline passed: no further attempt, backoff or quota wait fits in it."""
+
+    retryable = False
+
+
+class CircuitOpenError(UnavailableError):
+    """Skipped at once: this provider and location failed repeatedly; a probe is allowed at `retry_at`."""
+
+    retryable = False
+
+    def __init__(self, *, retry_at: float, **kwargs: object) -> None:
+        self.retry_at = retry_at
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+
+
 __all__ = [
     "AuthFailedError",
     "BadRequestError",
+    "CircuitOpenError",
+    "DeadlineExceededError",
     "NotFoundError",
     "ProviderError",
+    "QuotaWaitError",
     "ThrottledError",
     "UnavailableError",
 ]

@@ -1,9 +1,14 @@
-"""The one way providers talk HTTP: timeouts, bounded retries with backoff, rate limits, size caps.
+"""The one way providers talk HTTP: deadlines, timeouts, bounded retries with backoff, circuit breakers,
+rate limits, size caps.
 
 Clients describe a call as a `build` function (a fresh, signed `HttpRequest` per attempt, so
 timestamps stay current) and a `parse` function (response -> result, or a `ProviderError`). The
 transport owns everything in between. It never logs headers or query strings, so signatures and
 filter values stay out of logs.
+
+Every wait fits in the current operation's deadline (`providers.operation`): an attempt's timeout is
+cut to the time left, a backoff or a quota wait that would end after it is not started, and the call
+answers with the error it has (or `DeadlineExceededError` when nothing answered in time).
 """
 
 from __future__ import annotations
@@ -15,12 +20,21 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import TypeVar
+from typing import Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import aiohttp
 
-from .errors import ProviderError, ThrottledError, UnavailableError
+from . import operation
+from .breaker import Breakers
+from .errors import (
+    CircuitOpenError,
+    DeadlineExceededError,
+    ProviderError,
+    ThrottledError,
+    UnavailableError,
+)
+from .quota import LocalStore, QuotaStore
 
 log = logging.getLogger("providers.http")
 
@@ -38,6 +52,8 @@ class CallPolicy:
     backoff_max_seconds: float = 8.0
     max_retry_after_seconds: float = 30.0  # a longer Retry-After is not waited for: the error surfaces
     max_response_bytes: int = 16 * 1024 * 1024
+    max_quota_wait_seconds: float = 2.0  # longest wait for a client-side quota slot (never past the deadline)
+    throttle_pause_seconds: float = 1.0  # account pause after a 429 that gave no Retry-After
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,31 +84,16 @@ class CallOutcome:
     attempt: int
 
 
-class RateLimiter:
-    """Token bucket: `rate` calls per second on average, bursts of up to `burst`."""
+class RateLimiter(Protocol):
+    """Client-side quota of one account (`providers.quota.AccountQuota`): asked before every attempt."""
 
-    def __init__(self, rate: float, burst: int | None = None, *, clock: Callable[[], float] = time.monotonic):
-        if rate <= 0:
-            raise ValueError("rate must be positive")
-        if burst is not None and burst < 1:
-            raise ValueError("burst must be at least 1: a smaller bucket never holds a token")
-        self.rate = rate
-        self.capacity = float(burst if burst is not None else max(1, int(rate)))
-        self._tokens = self.capacity
-        self._clock = clock
-        self._updated = clock()
-        self._lock = asyncio.Lock()
+    async def acquire(self, action: str, max_wait: float) -> None:
+        """Return when a slot is reserved; raise QuotaWaitError when none is free within `max_wait`."""
+        ...
 
-    async def acquire(self) -> None:
-        async with self._lock:
-            while True:
-                now = self._clock()
-                self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
-                self._updated = now
-                if self._tokens >= 1:
-                    self._tokens -= 1
-                    return
-                await asyncio.sleep((1 - self._tokens) / self.rate)
+    async def throttled(self, action: str, retry_after: float) -> None:
+        """The provider answered 429: slow the account down (on every replica sharing the quota)."""
+        ...
 
 
 def header_value(headers: Mapping[str, str], name: str) -> str | None:
@@ -119,7 +120,8 @@ def parse_retry_after(value: str | None) -> float | None:
 
 @dataclass
 class Transport:
-    """Sends requests for one process. Holds no credentials; shared by every client."""
+    """Sends requests for one process. Holds no credentials; shared by every client, with the process's
+    circuit breakers and the store the clients' quotas live in (Redis: shared by every replica)."""
 
     session: aiohttp.ClientSession
     policy: CallPolicy = field(default_factory=CallPolicy)
@@ -129,6 +131,8 @@ class Transport:
     propagate: Callable[[dict[str, str]], None] | None = None
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     jitter: Callable[[], float] = random.random
+    breakers: Breakers | None = None
+    quota_store: QuotaStore = field(default_factory=LocalStore)
 
     def backoff(self, attempt: int, error: ProviderError) -> float | None:
         """Seconds to wait before attempt `attempt + 1`, or None to give up now."""
@@ -151,11 +155,54 @@ class Transport:
         parse: Callable[[HttpResponse], T],
         limiter: RateLimiter | None = None,
     ) -> T:
+        """One provider call: attempts, backoff and quota waits all within the operation's deadline.
+
+        The circuit of (provider, location) is asked first: open, the call is refused at once. The
+        outcome after the retries tells the circuit whether the provider can answer.
+        """
+        breakers = self.breakers
+        probe = False
+        if breakers is not None:
+            admission = breakers.admit(provider, location)
+            if not admission.allowed:
+                raise CircuitOpenError(
+                    provider=provider, action=action, location=location, code="CIRCUIT_OPEN",
+                    message="skipped after repeated failures", retry_at=admission.retry_at,
+                )
+            probe = admission.probe
+        verdict: bool | None = None  # True: the provider answered; False: it could not
+        try:
+            result = await self._attempts(provider, action, location, build, parse, limiter, probe)
+            verdict = True
+            return result
+        except UnavailableError:
+            verdict = False
+            raise
+        except ThrottledError:
+            raise  # the quota's business, not the circuit's
+        except ProviderError:
+            verdict = True  # a definite answer (not found, refused): the provider works
+            raise
+        finally:
+            if breakers is not None:
+                if verdict is True:
+                    breakers.succeeded(provider, location)
+                elif verdict is False:
+                    breakers.failed(provider, location)
+                elif probe:
+                    breakers.released(provider, location)
+
+    async def _attempts(
+        self, provider: str, action: str, location: str | None, build: Callable[[], HttpRequest],
+        parse: Callable[[HttpResponse], T], limiter: RateLimiter | None, probe: bool,
+    ) -> T:
         attempt = 0
         while True:
             attempt += 1
             if limiter is not None:
-                await limiter.acquire()
+                left = operation.remaining()
+                longest = self.policy.max_quota_wait_seconds
+                await limiter.acquire(action, longest if left is None else min(left, longest))
             started = time.perf_counter()
             status: int | None = None
             try:
@@ -165,7 +212,17 @@ class Transport:
             except ProviderError as error:
                 error.location = error.location or location
                 self._record(provider, action, location, type(error).__name__, error.status, started, attempt)
+                if isinstance(error, ThrottledError) and limiter is not None:
+                    pause = error.retry_after if error.retry_after is not None else self.policy.throttle_pause_seconds
+                    await limiter.throttled(action, pause)
                 delay = self.backoff(attempt, error)
+                if delay is not None and not probe and self.breakers is not None and self.breakers.is_open(
+                    provider, location
+                ):
+                    delay = None  # concurrent calls opened the circuit meanwhile: stop retrying
+                left = operation.remaining()
+                if delay is not None and left is not None and delay >= left:
+                    delay = None  # the retry would start after the deadline: answer with this error now
                 log.info(
                     "upstream %s %s location=%s attempt=%d failed: %s code=%s requestId=%s%s",
                     provider, action, location, attempt, type(error).__name__, error.code, error.request_id,
@@ -187,9 +244,17 @@ class Transport:
             self.observe(CallOutcome(provider, action, location, outcome, status, elapsed, attempt))
 
     async def _send(self, request: HttpRequest, *, provider: str, action: str, location: str | None) -> HttpResponse:
-        timeout = aiohttp.ClientTimeout(
-            total=self.policy.timeout_seconds, sock_connect=self.policy.connect_timeout_seconds
-        )
+        left = operation.remaining()
+        if left is not None and left <= 0:
+            raise DeadlineExceededError(
+                provider=provider, action=action, location=location, code="DEADLINE_EXCEEDED",
+                message="the operation deadline passed before this attempt",
+            )
+        # The attempt ends at the operation's deadline when that comes first.
+        cut = left is not None and left < self.policy.timeout_seconds
+        seconds = left if cut and left is not None else self.policy.timeout_seconds
+        timeout = aiohttp.ClientTimeout(total=seconds, sock_connect=self.policy.connect_timeout_seconds)
+
         def unavailable(code: str, message: str, status: int | None = None) -> UnavailableError:
             return UnavailableError(
                 provider=provider, action=action, location=location, status=status, code=code, message=message
@@ -206,6 +271,11 @@ class Transport:
                 body = await self._read_capped(response, unavailable)
                 return HttpResponse(response.status, dict(response.headers), body)
         except TimeoutError as exc:
+            if cut:
+                raise DeadlineExceededError(
+                    provider=provider, action=action, location=location, code="DEADLINE_EXCEEDED",
+                    message=f"no answer before the operation deadline ({seconds:.2f}s left)",
+                ) from exc
             raise unavailable("TIMEOUT", f"no answer within {self.policy.timeout_seconds:g}s") from exc
         except aiohttp.ClientError as exc:
             host = urlsplit(request.url).netloc.rpartition("@")[2]  # never user:password@

@@ -25,6 +25,8 @@ from graphql import GraphQLError
 from strawberry.dataloader import DataLoader
 
 from providers.base import ImageCatalog, Location, ProviderName
+from providers.operation import Operation
+from providers.trust import TrustRegistry
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -68,6 +70,8 @@ class Limits:
     max_page_size: int
     max_scan_items: int  # per source, when part of a filter must be applied by this service
     max_node_ids: int  # ids per `nodes` query
+    operation_timeout: float | None  # seconds one operation may spend on provider calls; None = no deadline
+    min_max_age: float  # the freshest data a client may demand (`Cache-Control: max-age`)
 
 
 async def _settle(tasks: Sequence[Any]) -> list[Any]:
@@ -152,8 +156,12 @@ class RequestScope:
     catalogs: Mapping[ProviderName, ImageCatalog]
     limits: Limits
     partial_errors: list[GraphQLError] = field(default_factory=list)
+    max_age: float | None = None  # the client's freshness bound, seconds (already at least `min_max_age`)
+    trust: TrustRegistry = field(default_factory=TrustRegistry)  # the process's (one per app), not the request's
 
     def __post_init__(self) -> None:
+        # The deadline starts when the request does: parsing and validation count against it too.
+        self.operation = Operation.within(self.limits.operation_timeout, max_age=self.max_age)
         self.locations = LocationsByProviderLoader(self.catalogs)
         self._pages: dict[str, PageLoader[Any]] = {}
         self._by_key: dict[str, ByKeyLoader[Any]] = {}

@@ -48,6 +48,8 @@ class OrderField(enum.Enum):
     NAME = "NAME"
     CREATED_AT = "CREATED_AT"
     SIZE_GIB = "SIZE_GIB"
+    FILE_SIZE_GIB = "FILE_SIZE_GIB"
+    DISK_SIZE_GIB = "DISK_SIZE_GIB"
     MIN_DISK_SIZE_GIB = "MIN_DISK_SIZE_GIB"
     OS_FAMILY = "OS_FAMILY"
     OS_VERSION = "OS_VERSION"
@@ -64,7 +66,9 @@ class DistinctField(enum.Enum):
 _VALUES: dict[OrderField, Callable[[ImageRecord], Any]] = {
     OrderField.NAME: lambda r: [r.name.casefold(), r.name],
     OrderField.CREATED_AT: lambda r: r.created_at.timestamp() if r.created_at is not None else None,
-    OrderField.SIZE_GIB: lambda r: r.size_gib,
+    OrderField.SIZE_GIB: lambda r: r.file_size_gib if r.file_size_gib is not None else r.disk_size_gib,
+    OrderField.FILE_SIZE_GIB: lambda r: r.file_size_gib,
+    OrderField.DISK_SIZE_GIB: lambda r: r.disk_size_gib,
     OrderField.MIN_DISK_SIZE_GIB: lambda r: r.min_disk_size_gib,
     OrderField.OS_FAMILY: lambda r: identity_of(r).family.value,
     OrderField.OS_VERSION: lambda r: list(padded(key)) if (key := identity_of(r).key) is not None else None,
@@ -277,7 +281,10 @@ async def sorted_connection(
     args = _page_args(first, after_key is not None, last, before_key is not None, scope)
     providers = selected_providers(query, scope.catalogs)
     locations = await locations_by_provider(scope, providers, path)
-    sources = kind.plan(known_locations(query, locations, providers), locations)
+    # Sorted reads plan with what the service has learned not to push down; they do not verify answers
+    # themselves (the unsorted listing does, and its lessons reach every later plan).
+    await scope.trust.sync()
+    sources = kind.plan(known_locations(query, locations, providers), locations, scope.trust.trust)
     listings = [listing_of(scope, kind, adjust(s) if adjust else s) for s in sources]
     whole = await read_whole(scope, listings, path)
     comparable = functools.cmp_to_key(sort.compare)

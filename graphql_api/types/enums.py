@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import strawberry
 
-from providers import base
+from providers import base, operation
 from providers.registry import PROVIDERS
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ else:
             (spec.name.name, strawberry.enum_value(spec.name.value, description=spec.description))
             for spec in PROVIDERS
         ]),
-        description="The cloud an image comes from.",
+        description="A cloud this service reads: the provider of an image, a volume or a location.",
     )
 
 
@@ -65,6 +65,42 @@ class ImageStatus(enum.Enum):
     DELETING = strawberry.enum_value("DELETING", description="Zenlayer `DELETING`, JD Cloud `deleting`.")
     FAILED = strawberry.enum_value("FAILED", description="Zenlayer `FAILED`, JD Cloud `error*` values.")
     OTHER = strawberry.enum_value("OTHER", description="An undocumented status; see `statusRaw`.")
+
+
+@strawberry.enum(description="A volume's lifecycle state, normalized. The provider's own value is in `statusRaw`.")
+class VolumeStatus(enum.Enum):
+    AVAILABLE = strawberry.enum_value("AVAILABLE", description="Ready and not attached: Zenlayer `AVAILABLE`, JD "
+                                      "Cloud `available`.")
+    IN_USE = strawberry.enum_value("IN_USE", description="Attached to an instance: Zenlayer `IN_USE`, JD Cloud "
+                                   "`in-use`.")
+    CREATING = strawberry.enum_value("CREATING", description="Zenlayer `CREATING`, JD Cloud `creating`.")
+    ATTACHING = strawberry.enum_value("ATTACHING", description="Zenlayer `ATTACHING`, JD Cloud `attaching`.")
+    DETACHING = strawberry.enum_value("DETACHING", description="Zenlayer `DETACHING`, JD Cloud `detaching`.")
+    CHANGING = strawberry.enum_value("CHANGING", description="Being resized or restored: Zenlayer `CHANGING`, JD "
+                                     "Cloud `extending`, `restoring`.")
+    DELETING = strawberry.enum_value("DELETING", description="Zenlayer `DELETING`, `RECYCLING`; JD Cloud "
+                                     "`deleting`.")
+    RECYCLED = strawberry.enum_value("RECYCLED", description="In the recycle bin or deleted: Zenlayer `RECYCLED`, "
+                                     "JD Cloud `in-recyclebin`, `deleted`.")
+    FAILED = strawberry.enum_value("FAILED", description="Zenlayer `FAILED`, JD Cloud `error_*` values.")
+    OTHER = strawberry.enum_value("OTHER", description="An undocumented status; see `statusRaw`.")
+
+
+@strawberry.enum(description="Where a node's data came from, as served to this operation.")
+class Freshness(enum.Enum):
+    LIVE = strawberry.enum_value("LIVE", description="The provider answered during this operation.")
+    CACHED = strawberry.enum_value(
+        "CACHED", description="A provider answer from before this operation, within the cache TTL (`CIG_CACHE_TTL`) "
+        "and the client's `Cache-Control: max-age`."
+    )
+    STALE = strawberry.enum_value(
+        "STALE", description="An answer past the TTL, served because the provider failed (stale-if-error) or while "
+        "it is refreshed (stale-while-revalidate); the source is listed in the response's `extensions.staleSources`."
+    )
+
+
+def freshness_of(record: base.ImageRecord | base.VolumeRecord) -> Freshness:
+    return Freshness[operation.freshness_of(record, record.fetched_at).name]
 
 
 def to_provider(value: CloudProvider) -> base.ProviderName:

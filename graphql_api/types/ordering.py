@@ -19,7 +19,11 @@ class ImageOrderField(enum.Enum):
     NAME = strawberry.enum_value("NAME", description="`name`, ignoring case.")
     CREATED_AT = strawberry.enum_value("CREATED_AT", description="`createdAt` (JD Cloud only; Zenlayer images have "
                                        "none, so they come last).")
-    SIZE_GIB = strawberry.enum_value("SIZE_GIB", description="`sizeGiB`.")
+    SIZE_GIB = strawberry.enum_value("SIZE_GIB", description="`sizeGiB` (JD Cloud's file size, Zenlayer's disk "
+                                     "size: prefer FILE_SIZE_GIB or DISK_SIZE_GIB).")
+    FILE_SIZE_GIB = strawberry.enum_value("FILE_SIZE_GIB", description="`fileSizeGiB` (JD Cloud only; Zenlayer "
+                                          "images have none, so they come last).")
+    DISK_SIZE_GIB = strawberry.enum_value("DISK_SIZE_GIB", description="`diskSizeGiB`.")
     MIN_DISK_SIZE_GIB = strawberry.enum_value("MIN_DISK_SIZE_GIB", description="`minDiskSizeGiB`.")
     OS_FAMILY = strawberry.enum_value("OS_FAMILY", description="`os.family`, by its name.")
     OS_VERSION = strawberry.enum_value("OS_VERSION", description="`os.version`, component by component (`8.10` "

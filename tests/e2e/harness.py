@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -17,10 +18,11 @@ from typing import Any
 
 import aiohttp
 import uvicorn
+from prometheus_client.parser import text_string_to_metric_families
 
 from graphql_api.app import create_app
 from graphql_api.demo import Embedded
-from graphql_api.settings import Settings
+from graphql_api.settings import Settings, execution_mode
 from providers.registry import PROVIDERS
 from tests.support import Emulated, emulated
 
@@ -47,6 +49,16 @@ class Stack:
         for emulator in self.emulators.values():
             emulator.counter.reset()
 
+    async def metric(self, name: str, **labels: str) -> float:
+        """A sample of /metrics (0 when the series does not exist yet)."""
+        async with self.session.get(self.url + "/metrics") as response:
+            text = await response.text()
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                    return float(sample.value)
+        return 0.0
+
     async def graphql(self, query: str, variables: dict[str, Any] | None = None, **headers: str) -> dict[str, Any]:
         """POST a query; returns the JSON body (asserting the HTTP exchange itself succeeded)."""
         async with self.session.post(
@@ -60,7 +72,11 @@ class Stack:
 
 def stack_settings(urls: dict[str, str], **overrides: Any) -> Settings:
     """Settings pointing every provider at its emulator (demo credentials), with test-speed upstream policy."""
-    settings = Embedded(urls).settings(Settings(upstream_timeout=2.0, upstream_max_attempts=2))
+    settings = Embedded(urls).settings(Settings(
+        upstream_timeout=2.0, upstream_max_attempts=2,
+        # The suite runs as configured by default, and again with CIG_COMPILED_EXECUTION=false.
+        compiled_execution=execution_mode(os.environ.get("CIG_COMPILED_EXECUTION")),
+    ))
     return dataclasses.replace(settings, **overrides)
 
 
@@ -86,14 +102,17 @@ async def serve_asgi(app: Any) -> AsyncIterator[str]:
 async def running_stack(
     adjust: Callable[[Settings], Settings] | None = None,
     apps: Mapping[str, Callable[..., Any]] | None = None,
+    emulator_options: Mapping[str, Mapping[str, Any]] | None = None,
     **overrides: Any,
 ) -> AsyncIterator[Stack]:
     """`overrides` replace Settings fields; `adjust` may rewrite the finished settings (e.g. credentials);
-    `apps` replaces a provider's emulator factory (provider value -> `create_app`, e.g. over a test catalog)."""
+    `apps` replaces a provider's emulator factory (provider value -> `create_app`, e.g. over a test catalog);
+    `emulator_options` are extra `create_app` arguments by provider (e.g. `{"jdcloud": {"deviations": ...}}`)."""
+    options = emulator_options or {}
     async with AsyncExitStack() as stack:
         emulators = {
             spec.name.value: await stack.enter_async_context(
-                emulated((apps or {}).get(spec.name.value, spec.create_emulator))
+                emulated((apps or {}).get(spec.name.value, spec.create_emulator), **options.get(spec.name.value, {}))
             )
             for spec in PROVIDERS
         }

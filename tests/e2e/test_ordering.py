@@ -46,7 +46,9 @@ def default_order() -> list[ImageRecord]:
 VALUES: dict[str, Callable[[ImageRecord], Any]] = {
     "NAME": lambda r: (r.name.casefold(), r.name),
     "CREATED_AT": lambda r: r.created_at,
-    "SIZE_GIB": lambda r: r.size_gib,
+    "SIZE_GIB": lambda r: r.file_size_gib if r.file_size_gib is not None else r.disk_size_gib,  # as `sizeGiB`
+    "FILE_SIZE_GIB": lambda r: r.file_size_gib,
+    "DISK_SIZE_GIB": lambda r: r.disk_size_gib,
     "MIN_DISK_SIZE_GIB": lambda r: r.min_disk_size_gib,
     "OS_FAMILY": lambda r: identity_of(r).family.value,
     "OS_VERSION": lambda r: padded(identity_of(r).key) if identity_of(r).key is not None else None,
@@ -105,7 +107,7 @@ async def test_two_keys_and_a_filter_sort_exactly(stack: Stack) -> None:
     order = [{"field": "SIZE_GIB", "direction": "DESC"}, {"field": "NAME"}]
     records = [r for r in default_order() if r.provider.value == "jdcloud" and r.location == "cn-east-2"]
     records.sort(key=lambda r: VALUES["NAME"](r))
-    records.sort(key=lambda r: r.size_gib or 0.0, reverse=True)  # every JD image has a size
+    records.sort(key=lambda r: VALUES["SIZE_GIB"](r) or 0.0, reverse=True)  # every JD image has a size
     body = await sorted_page(stack, filter={"locations": ["cn-east-2"]}, orderBy=order, first=1000)
     assert keys(body) == [(r.provider.name, r.location, r.image_id) for r in records]
 

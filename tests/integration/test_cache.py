@@ -15,10 +15,11 @@ from aiocache import Cache
 from aiocache.base import BaseCache
 from aiocache.serializers import PickleSerializer
 
+from providers import operation
 from providers.base import ImageRecord
 from providers.cache import CachedCatalog
 from providers.emulation import CallCounter, Faults
-from providers.errors import NotFoundError, UnavailableError
+from providers.errors import AuthFailedError, DeadlineExceededError, NotFoundError, UnavailableError
 from providers.zenlayer.catalog import default_catalog
 from providers.zenlayer.client import ZenlayerClient
 from providers.zenlayer.emulator import create_app
@@ -166,7 +167,10 @@ async def test_a_cancelled_caller_does_not_fail_the_others_waiting_on_its_call(s
     setup.faults.latency_ms = 50
     cached = setup.cached()
     leader = asyncio.create_task(images(cached))
-    await asyncio.sleep(0.01)  # the leader's call is in flight
+    for _ in range(400):  # until the leader's call is in flight (a loaded machine takes a while)
+        if setup.describe_images:
+            break
+        await asyncio.sleep(0.005)
     follower = asyncio.create_task(images(cached))
     await asyncio.sleep(0.01)
     leader.cancel()  # e.g. its client disconnected
@@ -278,3 +282,73 @@ async def test_a_cache_outage_is_bypassed_and_logged_without_secrets(
     for secret in ("sekrit-cache-password", DEMO_CREDENTIALS.access_key_password, DEMO_CREDENTIALS.access_key_id):
         assert secret not in caplog.text
 
+
+
+# --- past the TTL: stale-if-error, the client's max-age, a hanging backend --------------------------------
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_a_failure_past_the_ttl_serves_the_last_answer_within_the_grace_only(setup: Setup) -> None:
+    clock = Clock()
+    cached = CachedCatalog(setup.client, setup.backend, ttl=10, stale_if_error=60, clock=clock)
+    first = await cached.list_images(ZONE, {}, page_number=1, page_size=5)
+    clock.now += 30  # expired, within the grace
+    setup.faults.error_rate = 1.0
+    with operation.running(operation.Operation()) as op:
+        again = await cached.list_images(ZONE, {}, page_number=1, page_size=5)
+    assert again.records == first.records
+    assert [(s.location, s.reason) for s in op.stale] == [(ZONE, "UnavailableError")]
+    assert {op.freshness_of(r, r.fetched_at) for r in again.records} == {operation.Freshness.STALE}
+    assert op.oldest_cached == clock.now - 30
+    clock.now += 60  # past the grace: the error surfaces
+    with pytest.raises(UnavailableError):
+        await cached.list_images(ZONE, {}, page_number=1, page_size=5)
+
+
+async def test_refused_credentials_serve_the_last_answer_and_get_images_is_stale_as_a_whole(setup: Setup) -> None:
+    clock = Clock()
+    cached = CachedCatalog(setup.client, setup.backend, ttl=10, stale_if_error=60, clock=clock)
+    await cached.list_images(ZONE, {}, page_number=1, page_size=5)
+    known = await cached.get_images(ZONE, IMAGE_IDS[:2])
+    clock.now += 30
+    setup.faults.update({"always": "auth"})  # credentials refused: the provider cannot answer us
+    assert (await cached.list_images(ZONE, {}, page_number=1, page_size=5)).records
+    assert await cached.get_images(ZONE, IMAGE_IDS[:2]) == known
+    with pytest.raises(AuthFailedError):  # one id never seen: no partial answer passing it off as deleted
+        await cached.get_images(ZONE, IMAGE_IDS[:3])
+
+
+async def test_a_client_max_age_below_the_ttl_asks_again(setup: Setup) -> None:
+    clock = Clock()
+    cached = CachedCatalog(setup.client, setup.backend, ttl=300, clock=clock)
+    await images(cached)
+    clock.now += 20
+    with operation.running(operation.Operation(max_age=30)):
+        await images(cached)
+    assert setup.describe_images == 1
+    with operation.running(operation.Operation(max_age=10)):
+        await images(cached)
+    assert setup.describe_images == 2
+
+
+class Hanging:
+    async def get(self, key: str, default: Any = None) -> Any:
+        await asyncio.sleep(3600)
+
+    async def set(self, key: str, value: Any, ttl: float | None = None) -> Any:
+        return None
+
+
+async def test_a_hanging_backend_is_a_failed_read_at_the_deadline(setup: Setup) -> None:
+    failures: list[str] = []
+    cached = CachedCatalog(setup.client, Hanging(), ttl=TTL, on_failure=failures.append)
+    with operation.running(operation.Operation.within(0.2)), pytest.raises(DeadlineExceededError):
+        await images(cached)
+    assert failures == ["cache"] and setup.describe_images == 0

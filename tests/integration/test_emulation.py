@@ -110,11 +110,12 @@ async def test_calls_are_counted_by_action_and_reset(emulator: Emulator) -> None
     await emulator.call()
     await emulator.call()
     await emulator.call("DescribeZones")
-    assert await emulator.control("GET", "/_emulator/calls") == (
-        200, {"total": 3, "byAction": {"DescribeImages": 2, "DescribeZones": 1}}
-    )
-    assert await emulator.control("DELETE", "/_emulator/calls") == (200, {"total": 0, "byAction": {}})
-    assert await emulator.control("GET", "/_emulator/calls") == (200, {"total": 0, "byAction": {}})
+    status, calls = await emulator.control("GET", "/_emulator/calls")
+    assert status == 200
+    assert (calls["total"], calls["byAction"]) == (3, {"DescribeImages": 2, "DescribeZones": 1})
+    empty = {"total": 0, "byAction": {}, "byLocation": {}, "throttled": 0, "maxPerSecond": 0}
+    assert await emulator.control("DELETE", "/_emulator/calls") == (200, empty)
+    assert await emulator.control("GET", "/_emulator/calls") == (200, empty)
     assert emulator.counter.total == 0
 
 
@@ -176,3 +177,40 @@ async def test_seeded_rates_set_over_http_repeat(emulator: Emulator) -> None:
     assert {200, 429, 503} <= set(first)
     await emulator.control("PUT", "/_emulator/faults", settings)  # a PUT starts the seeded sequence afresh
     assert await emulator.statuses(20) == first
+
+
+# --- location targeting, the quota, the newer fault kinds -------------------------------------------------
+
+
+async def test_faults_can_target_one_location(emulator: Emulator) -> None:
+    zone = default_catalog().zone_ids[0]
+    emulator.faults.update({"always": "error", "locations": ["some-other-zone"]})
+    assert await emulator.statuses(2) == [200, 200]
+    emulator.faults.update({"locations": [zone]})
+    assert await emulator.statuses(2) == [503, 503]
+    assert emulator.counter.by_location[zone] == 4
+
+
+async def test_the_quota_answers_429_past_its_rate_and_counts_it(emulator: Emulator) -> None:
+    emulator.faults.quota_per_second = 2
+    assert await emulator.statuses(3) == [200, 200, 429]
+    assert emulator.counter.throttled == 1 and emulator.counter.max_per_second() == 3
+    status, calls = await emulator.control("GET", "/_emulator/calls")
+    assert (status, calls["throttled"], calls["maxPerSecond"]) == (200, 1, 3)
+
+
+async def test_auth_and_body_faults(emulator: Emulator) -> None:
+    emulator.faults.queue("auth", "truncated")
+    assert (await emulator.call())[0] == 401
+    with pytest.raises(aiohttp.ClientPayloadError):
+        await emulator.call()  # the body ends before its Content-Length
+
+
+@pytest.mark.parametrize(
+    ("settings", "error"),
+    [({"always": "sometimes"}, ValueError), ({"locations": "cn-north-1"}, TypeError),
+     ({"quota_per_second": -1}, ValueError)],
+)
+def test_bad_targeting_and_quota_settings_are_refused(settings: dict[str, Any], error: type[Exception]) -> None:
+    with pytest.raises(error):
+        Faults().update(settings)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import functools
 import logging
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -15,8 +17,10 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from providers.errors import ProviderError, ThrottledError, UnavailableError
+from providers import operation
+from providers.errors import DeadlineExceededError, ProviderError, QuotaWaitError, ThrottledError, UnavailableError
 from providers.http import CallOutcome, CallPolicy, HttpRequest, HttpResponse, Transport, parse_retry_after
+from providers.quota import AccountQuota, LocalStore, Rule
 from tests.support import FAST_POLICY, serve
 
 Reply = Callable[[web.Request], Awaitable[web.StreamResponse]]  # one scripted answer
@@ -283,3 +287,63 @@ async def test_no_header_query_or_userinfo_reaches_logs_or_errors(
     text = caplog.text + str(caught.value) + repr(caught.value) + caught.value.message
     for secret in SECRETS:
         assert secret not in text
+
+
+# --- the operation deadline -------------------------------------------------------------------------------
+
+
+def slow(seconds: float) -> Reply:
+    async def answer(request: web.Request) -> web.StreamResponse:
+        await asyncio.sleep(seconds)
+        return web.Response(status=200, body=b"{}")
+    return answer
+
+
+async def test_an_attempt_is_cut_at_the_operation_deadline(upstream: Upstream, harness: Harness) -> None:
+    upstream.script(slow(5.0))  # longer than the policy's 2 s per attempt, far past the deadline
+    with operation.running(operation.Operation.within(0.2)), pytest.raises(DeadlineExceededError) as raised:
+        await harness.call(upstream.url + "/call")
+    assert raised.value.code == "DEADLINE_EXCEEDED"
+    assert len(upstream.received) == 1  # no retry after the deadline
+
+
+async def test_a_backoff_that_ends_after_the_deadline_is_not_started(
+    upstream: Upstream, harness_for: Callable[[CallPolicy], Harness]
+) -> None:
+    upstream.script(reply(503))
+    harness = harness_for(dataclasses.replace(FAST_POLICY, backoff_base_seconds=10.0, backoff_max_seconds=10.0))
+    with operation.running(operation.Operation.within(1.0)), pytest.raises(UnavailableError) as raised:
+        await harness.call(upstream.url + "/call")
+    assert raised.value.code == "DOWN"  # the provider's own error, not a timeout: it did answer
+    assert harness.sleep.delays == [] and len(upstream.received) == 1
+
+
+async def test_quota_waits_end_at_the_deadline(upstream: Upstream, harness: Harness) -> None:
+    upstream.script(reply(200))
+    quota = AccountQuota(LocalStore(), "test", "acct", Rule(rate=1.0))
+    call = functools.partial(
+        harness.transport.call, provider="test", action="Call", location="zone-1",
+        build=lambda: HttpRequest("POST", upstream.url + "/call", {}, b"{}"), parse=parse, limiter=quota,
+    )
+    with operation.running(operation.Operation.within(0.3)):
+        await call()
+        with pytest.raises(QuotaWaitError):
+            await call()  # the next slot is 1 s away, the deadline 0.3 s
+    assert len(upstream.received) == 1
+
+
+async def test_a_429_pauses_the_account_for_its_retry_after(upstream: Upstream, harness: Harness) -> None:
+    upstream.script(reply(429, headers={"Retry-After": "0.2"}), reply(200))
+    quota = AccountQuota(LocalStore(), "test", "acct")  # no rate configured: the pause still applies
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    quota.sleep = sleep
+    await harness.transport.call(
+        provider="test", action="Call", location="zone-1",
+        build=lambda: HttpRequest("POST", upstream.url + "/call", {}, b"{}"), parse=parse, limiter=quota,
+    )
+    assert len(upstream.received) == 2
+    assert len(waits) == 1 and 0.1 < waits[0] <= 0.2  # the retry waited in the quota, as every caller would

@@ -20,11 +20,13 @@ from providers.base import (
     ProviderName,
     VolumePage,
     VolumeRecord,
+    VolumeStatus,
 )
 from providers.errors import NotFoundError, UnavailableError
 from resolvers.loaders import Limits, RequestScope
 
-LIMITS = Limits(default_page_size=3, max_page_size=50, max_scan_items=5, max_node_ids=5)
+LIMITS = Limits(default_page_size=3, max_page_size=50, max_scan_items=5, max_node_ids=5, operation_timeout=None,
+                min_max_age=0.0)
 
 
 def image(provider: ProviderName, location: str, image_id: str, os_type: OsType = OsType.LINUX) -> ImageRecord:
@@ -33,8 +35,7 @@ def image(provider: ProviderName, location: str, image_id: str, os_type: OsType 
 
 
 def volume(provider: ProviderName, location: str, disk_id: str) -> VolumeRecord:
-    return VolumeRecord(provider, location, disk_id, None, None, None, None, None, None, None, None, None, None,
-                        (), raw={})
+    return VolumeRecord(provider, location, disk_id, disk_id, VolumeStatus.AVAILABLE, raw={})
 
 
 class MemoryCatalog:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Callable, MutableMapping
 from pathlib import Path
 from typing import Any
@@ -13,9 +14,10 @@ from starlette.requests import Request
 
 from graphql_api.context import build_context
 from graphql_api.endpoint import APPLICATION_JSON, GRAPHQL_RESPONSE_JSON, GraphQLEndpoint, negotiate
+from graphql_api.execution import ExecutionMode
 from graphql_api.graphiql import Assets
 from graphql_api.schema import build_schema
-from graphql_api.settings import DEFAULTS
+from graphql_api.settings import DEFAULTS, execution_mode
 from resolvers.loaders import RequestScope
 
 
@@ -43,7 +45,8 @@ def test_negotiate(accept: str | None, expected: str | None) -> None:
 
 def endpoint(context_factory: Callable[[Request], RequestScope] | None = None, **options: Any) -> GraphQLEndpoint:
     factory = context_factory or (lambda request: build_context({}, DEFAULTS.limits, request))
-    return GraphQLEndpoint(build_schema(), context_factory=factory, **options)
+    mode = ExecutionMode(execution_mode(os.environ.get("CIG_COMPILED_EXECUTION")))
+    return GraphQLEndpoint(build_schema(execution=mode), context_factory=factory, **options)
 
 
 async def call(

@@ -11,7 +11,7 @@ from resolvers.ordering import DistinctField, OrderField
 @pytest.mark.parametrize(
     ("graphql_enum", "provider_enum"),
     [(enums.OsType, base.OsType), (enums.ImageSource, base.ImageSource), (enums.ImageStatus, base.ImageStatus),
-     (os.OsFamily, osid.OsFamily), (ordering.ImageOrderField, OrderField),
+     (enums.VolumeStatus, base.VolumeStatus), (os.OsFamily, osid.OsFamily), (ordering.ImageOrderField, OrderField),
      (ordering.ImageDistinctField, DistinctField)],
 )
 def test_graphql_enums_mirror_the_normalized_enums(graphql_enum: type, provider_enum: type) -> None:

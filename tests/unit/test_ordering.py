@@ -17,11 +17,11 @@ from resolvers.ordering import DistinctField, Order, OrderField, Sort, sorted_co
 from .memory import LIMITS, MemoryCatalog, image, scope
 
 PATH = ["images"]
-BY_SIZE_DESC = Sort.of([Order(OrderField.SIZE_GIB, descending=True)], None)
+BY_SIZE_DESC = Sort.of([Order(OrderField.DISK_SIZE_GIB, descending=True)], None)
 
 
 def sized(location: str, image_id: str, size: float | None) -> ImageRecord:
-    return replace(image(ZENLAYER, location, image_id), size_gib=size)
+    return replace(image(ZENLAYER, location, image_id), disk_size_gib=size)
 
 
 def catalog() -> MemoryCatalog:
@@ -54,7 +54,7 @@ async def test_a_cursor_resumes_after_its_key_when_its_image_is_gone() -> None:
 
 
 async def test_distinct_keeps_the_first_per_group_in_order() -> None:
-    sort = Sort.of([Order(OrderField.SIZE_GIB, descending=True)], [DistinctField.LOCATION])
+    sort = Sort.of([Order(OrderField.DISK_SIZE_GIB, descending=True)], [DistinctField.LOCATION])
     page = await sorted_connection(scope(catalog()), IMAGES, ImageQuery(), sort, first=10, after=None, last=None,
                                    before=None, path=PATH)
     assert ids(page) == ["a3", "b1"] and page.total_count == 2

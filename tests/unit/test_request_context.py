@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 from graphql_api.metrics import Metrics
 from graphql_api.request_context import MAX_REQUEST_ID_LENGTH, accepted_request_id, new_request_id
@@ -38,7 +38,7 @@ def test_generated_ids_are_unique_hex() -> None:
 def test_the_readme_documents_every_metric_with_its_labels() -> None:
     readme = (ROOT / "README.md").read_text()
     rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| `(cig_[a-z_]+)` \| [^|]+ \| ([^|]+) \|", readme, re.M)}
-    metrics = [m for m in vars(Metrics()).values() if isinstance(m, Counter | Histogram)]
+    metrics = [m for m in vars(Metrics()).values() if isinstance(m, Counter | Gauge | Histogram)]
     assert metrics
     documented = set()
     for metric in metrics:

@@ -48,6 +48,10 @@ def test_toml_file_with_environment_winning(tmp_path: Path) -> None:
         ({"ZENLAYERCLOUD_SCHEME": "ftp"}, "ZENLAYERCLOUD_SCHEME"),
         ({"CIG_GRAPHIQL": "maybe"}, "CIG_GRAPHIQL"),
         ({"CIG_CONFIG": "/nonexistent/cig.toml"}, "CIG_CONFIG"),
+        ({"CIG_OPERATION_TIMEOUT": "-1"}, "CIG_OPERATION_TIMEOUT"),
+        ({"CIG_BREAKER_FAILURES": "0"}, "CIG_BREAKER_FAILURES"),
+        ({"CIG_JDCLOUD_ACTION_RATE_LIMITS": "describeImages"}, "CIG_JDCLOUD_ACTION_RATE_LIMITS"),
+        ({"CIG_ZENLAYER_ACTION_RATE_LIMITS": "DescribeImages=0"}, "CIG_ZENLAYER_ACTION_RATE_LIMITS"),
     ],
 )
 def test_bad_settings_name_the_variable(env: dict[str, str], message: str) -> None:
@@ -59,6 +63,18 @@ def test_a_redis_password_never_appears_in_the_error() -> None:
     with pytest.raises(SettingsError) as info:
         load({"CIG_CACHE_URL": "rediss://user:hunter2@cache:6379/0"})
     assert "hunter2" not in str(info.value)
+
+
+def test_resilience_settings_and_an_explicit_zero() -> None:
+    defaults = load({})
+    assert (defaults.operation_timeout, defaults.stale_if_error, defaults.stale_while_revalidate) == (5.0, 900.0, 0.0)
+    assert (defaults.breaker_failures, defaults.breaker_open_seconds, defaults.quota_max_wait) == (5, 30.0, 2.0)
+    settings = load({
+        "CIG_OPERATION_TIMEOUT": "0", "CIG_STALE_IF_ERROR": "0", "CIG_MIN_MAX_AGE": "0",
+        "CIG_ZENLAYER_ACTION_RATE_LIMITS": "DescribeImages=10, DescribeZones=0.5",
+    })
+    assert settings.operation_timeout == 0 and settings.stale_if_error == 0 and settings.min_max_age == 0
+    assert settings.section("zenlayer").action_rate_limits == (("DescribeImages", 10.0), ("DescribeZones", 0.5))
 
 
 def test_log_format_and_cors_origins() -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -20,7 +18,7 @@ from providers.errors import (
     ThrottledError,
     UnavailableError,
 )
-from providers.http import CallPolicy, RateLimiter, Transport, parse_retry_after
+from providers.http import CallPolicy, Transport, parse_retry_after
 
 POLICY = CallPolicy(max_attempts=6, backoff_base_seconds=0.25, backoff_max_seconds=2.0, max_retry_after_seconds=30.0)
 WHO: dict[str, Any] = {"provider": "zenlayer", "action": "DescribeImages"}
@@ -124,67 +122,3 @@ def test_retry_after_as_an_http_date_in_the_past_means_now() -> None:
 @pytest.mark.parametrize("value", [None, "", "   ", "soon", "Someday, 99 Foo 20xx", "5 seconds"])
 def test_unreadable_retry_after_is_none(value: str | None) -> None:
     assert parse_retry_after(value) is None
-
-
-# --- RateLimiter ----------------------------------------------------------------------------------------
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-async def acquired_at_once(limiter: RateLimiter, count: int) -> int:
-    """How many of `count` acquisitions succeed without waiting."""
-    done = 0
-    for _ in range(count):
-        try:
-            await asyncio.wait_for(limiter.acquire(), timeout=0.01)
-        except TimeoutError:
-            break
-        done += 1
-    return done
-
-
-async def test_a_burst_then_tokens_come_back_at_the_rate() -> None:
-    clock = FakeClock()
-    limiter = RateLimiter(rate=2.0, burst=3, clock=clock)
-    assert await acquired_at_once(limiter, 5) == 3
-    clock.now += 0.5  # one token at two per second
-    assert await acquired_at_once(limiter, 5) == 1
-    clock.now += 60  # a long idle period refills to the burst, not beyond
-    assert await acquired_at_once(limiter, 10) == 3
-
-
-async def test_the_default_burst_is_the_rate() -> None:
-    clock = FakeClock()
-    assert await acquired_at_once(RateLimiter(rate=4.0, clock=clock), 10) == 4
-    assert await acquired_at_once(RateLimiter(rate=0.5, clock=clock), 10) == 1  # never below one call
-
-
-async def test_calls_past_the_burst_are_spaced_by_the_rate() -> None:
-    limiter = RateLimiter(rate=50.0, burst=2)  # the real clock: one call per 20 ms after the burst
-    started = time.monotonic()
-    stamps = []
-    for _ in range(5):
-        await limiter.acquire()
-        stamps.append(time.monotonic() - started)
-    assert stamps[1] < 0.02  # the burst goes through at once (a token would take 20 ms)
-    assert stamps[4] >= 3 * 0.02 * 0.9  # three more tokens at 20 ms each
-    assert stamps[4] < 0.25
-
-
-@pytest.mark.parametrize("rate", [0, -1.0])
-def test_a_rate_that_would_never_refill_is_refused(rate: float) -> None:
-    with pytest.raises(ValueError, match="rate"):
-        RateLimiter(rate)
-
-
-@pytest.mark.parametrize("burst", [0, -2])
-def test_a_burst_below_one_is_refused(burst: int) -> None:
-    # A bucket that can never hold one token would make every call wait forever.
-    with pytest.raises(ValueError, match="burst"):
-        RateLimiter(5.0, burst=burst)

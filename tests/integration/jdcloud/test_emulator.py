@@ -145,4 +145,5 @@ async def test_only_provider_calls_are_counted(emulator: Emulated) -> None:
     assert status == 404 and body["error"]["status"] == "NOT_FOUND"  # still the JD envelope
     await get(f"{emulator.url}{IMAGES}?imageSource=public")
     async with aiohttp.ClientSession() as session, session.get(f"{emulator.url}/_emulator/calls") as response:
-        assert await response.json() == {"total": 1, "byAction": {"describeImages": 1}}
+        assert await response.json() == {"total": 1, "byAction": {"describeImages": 1},
+                                         "byLocation": {"cn-north-1": 1}, "throttled": 0, "maxPerSecond": 1}

@@ -74,4 +74,5 @@ async def test_control_endpoints_count_by_action(emulator: Emulated) -> None:
     await post(emulator, b'{"zoneId": "asia-east-1a"}')
     await post(emulator, b"{}", action="DescribeZones")
     async with aiohttp.ClientSession() as session, session.get(emulator.url + "/_emulator/calls") as response:
-        assert await response.json() == {"total": 2, "byAction": {"DescribeImages": 1, "DescribeZones": 1}}
+        assert await response.json() == {"total": 2, "byAction": {"DescribeImages": 1, "DescribeZones": 1},
+                                         "byLocation": {"asia-east-1a": 1}, "throttled": 0, "maxPerSecond": 2}
