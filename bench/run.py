@@ -45,8 +45,9 @@ from tests.support import transport  # noqa: E402
 PAGE_100 = '{ images(first: 100, filter: {locations: ["asia-east-1a"]}) { edges { node { id name status } } } }'
 PAGE_1000 = """{ images(first: 1000) { totalCount edges { cursor node {
   id provider location imageId name description osType osTypeRaw platform osVersion architecture source sourceRaw
-  status statusRaw sizeGiB minDiskSizeGiB createdAt nicNetworkTypes rootDeviceType launchPermission offline bootMode
-  progress systemDisk { category deviceName diskType sizeGiB } dataDisks { deviceName sizeGiB } tags { key value } raw
+  status statusRaw fileSizeGiB diskSizeGiB minDiskSizeGiB createdAt expiresAt imageType ownerPin snapshotId imported
+  instanceId nicNetworkTypes rootDeviceType launchPermission offline bootMode progress
+  systemDisk { category deviceName diskType sizeGiB } dataDisks { deviceName sizeGiB } tags { key value } raw
 } } } }"""
 
 TARGETS = {

@@ -85,7 +85,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     def context_for(request: Request) -> Context:
         services = state["services"]
-        return build_context(services.catalogs, services.limits, request)
+        return build_context(services.catalogs, services.limits, request, services.trust)
 
     def count_errors(codes: list[str]) -> None:
         request_context.note_errors(codes)

@@ -85,7 +85,8 @@ async def plan_operation(strawberry_schema: Any, document: Any, variables: dict[
 
 async def _plan_field(planner: Planner, name: str, args: dict[str, Any]) -> None:
     # The schema module imports this one: read its converters when planning, not at import.
-    from .schema import image_query, volume_query
+    from .image_listing import image_query
+    from .schema import volume_query
 
     paging = {k: args.get(k) for k in ("first", "after", "last", "before")}
     try:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from starlette.requests import Request
 
 from providers.base import ImageCatalog, ProviderName
+from providers.trust import TrustRegistry
 from resolvers.loaders import Limits, RequestScope
 
 
@@ -41,8 +42,9 @@ def requested_max_age(cache_control: str | None) -> float | None:
 
 
 def build_context(
-    catalogs: Mapping[ProviderName, ImageCatalog], limits: Limits, request: Request | None = None
+    catalogs: Mapping[ProviderName, ImageCatalog], limits: Limits, request: Request | None = None,
+    trust: TrustRegistry | None = None,
 ) -> Context:
     requested = requested_max_age(request.headers.get("cache-control")) if request is not None else None
     max_age = None if requested is None else max(requested, limits.min_max_age)
-    return Context(catalogs=catalogs, limits=limits, request=request, max_age=max_age)
+    return Context(catalogs=catalogs, limits=limits, request=request, max_age=max_age, trust=trust or TrustRegistry())

@@ -8,7 +8,7 @@ import logging
 import uuid
 from collections.abc import Iterator
 
-from graphql import GraphQLError, GraphQLSyntaxError, OperationDefinitionNode
+from graphql import GraphQLError, GraphQLSyntaxError, OperationDefinitionNode, VariableDefinitionNode
 from strawberry.extensions import SchemaExtension
 
 from resolvers.errors import INTERNAL_SERVER_ERROR
@@ -48,6 +48,10 @@ def classify(error: GraphQLError) -> GraphQLError:
     if "code" not in extensions:
         if isinstance(error, GraphQLSyntaxError) or isinstance(error.original_error, GraphQLSyntaxError):
             extensions["code"] = GRAPHQL_PARSE_FAILED
+        elif len(error.nodes or ()) == 1 and isinstance((error.nodes or [])[0], VariableDefinitionNode):
+            # A variable value the schema does not accept (e.g. an unknown enum member): the document is
+            # fine, the input is not; Apollo Server's classification, which clients already branch on.
+            extensions["code"] = "BAD_USER_INPUT"
         elif error.path is None:
             extensions["code"] = GRAPHQL_VALIDATION_FAILED
         else:

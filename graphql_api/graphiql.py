@@ -31,7 +31,7 @@ EXAMPLE_QUERY = """{
   images(first: 5, filter: { osType: LINUX, locations: ["asia-east-1a", "cn-north-1"] }) {
     totalCount
     pageInfo { hasNextPage endCursor }
-    edges { cursor node { id provider location imageId name platform osVersion status sizeGiB tags { key value } } }
+    edges { cursor node { id provider location imageId name platform osVersion status diskSizeGiB tags { key value } } }
   }
   locations { provider id name countryCode }
 }"""

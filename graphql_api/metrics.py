@@ -1,18 +1,27 @@
-"""Prometheus metrics, one registry per app (so tests and workers never share counters).
+"""Prometheus metrics, one registry per app (so tests never share counters).
+
+With several workers (`serve --workers N`) each is its own process; `serve` then names a fresh
+directory in `PROMETHEUS_MULTIPROC_DIR` before the workers start, prometheus_client's multiprocess
+mode keeps every worker's values there, and `/metrics` adds them up, whichever worker answers
+(gauges: the highest live value, e.g. the worst circuit state any worker sees).
 
 Labels are low-cardinality and never carry ids, filter values, URLs or credentials.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 
 from providers.breaker import CircuitState
 from providers.http import CallOutcome
 
 CIRCUIT_VALUES = {CircuitState.CLOSED: 0, CircuitState.HALF_OPEN: 1, CircuitState.OPEN: 2}
+# prometheus_client's own variable, read when it is imported
+MULTIPROCESS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
 
 
 class Metrics:
@@ -36,6 +45,16 @@ class Metrics:
         self.cache_lookups = Counter(
             "cig_cache_lookups", "Cross-request cache lookups, by provider, action and result (hit or miss).",
             ["provider", "action", "result"], registry=self.registry,
+        )
+        self.pushdown_drift = Counter(
+            "cig_pushdown_drift", "Pushed-down parameters a provider answered contrary to (then applied by this "
+            "service), by provider and parameter; counted once per process.", ["provider", "parameter"],
+            registry=self.registry,
+        )
+        self.pushdown_refusals = Counter(
+            "cig_pushdown_refusals", "Parameters or image sources this service chose that a provider refused as "
+            "invalid (then applied here or skipped), by provider and parameter; once per process.",
+            ["provider", "parameter"], registry=self.registry,
         )
         self.response_cache_lookups = Counter(
             "cig_response_cache_lookups", "Response cache lookups by result: hit, miss, or bypass (the request "
@@ -65,6 +84,7 @@ class Metrics:
         self.circuit_state = Gauge(
             "cig_circuit_state", "Circuit breaker per provider and location: 0 closed, 1 half-open (next call "
             "probes), 2 open (calls skipped).", ["provider", "location"], registry=self.registry,
+            multiprocess_mode="livemax",
         )
         self.backend_failures = Counter(
             "cig_shared_state_failures", "Failed calls to the shared store (Redis), by component (cache or "
@@ -96,6 +116,11 @@ class Metrics:
     def observe_backend_failure(self, component: str) -> None:
         self.backend_failures.labels(component).inc()
 
+    def observe_drift(self, provider: str, parameter: str) -> None:
+        self.pushdown_drift.labels(provider, parameter).inc()
+
+    def observe_refusal(self, provider: str, parameter: str) -> None:
+        self.pushdown_refusals.labels(provider, parameter).inc()
     def observe_execution(self, outcome: str) -> None:
         self.executions.labels(outcome).inc()
 
@@ -111,4 +136,9 @@ class Metrics:
         self.cache_lookups.labels(provider, action, "hit" if hit else "miss").inc()
 
     def render(self) -> bytes:
+        directory = os.environ.get(MULTIPROCESS_DIRECTORY)
+        if directory:
+            merged = CollectorRegistry()
+            MultiProcessCollector(merged, path=directory)  # type: ignore[no-untyped-call]
+            return generate_latest(merged)
         return generate_latest(self.registry)

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import strawberry
+from graphql import GraphQLObjectType, GraphQLSchema, print_schema, specified_directives
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry import relay
 from strawberry.extensions import (
@@ -19,28 +20,28 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
-from strawberry.federation.schema_directives import Cost, ListSize
+from strawberry.federation.schema_directives import Cost
 from strawberry.schema.config import StrawberryConfig
 
-from providers import base
-from providers.query import ImageQuery, VolumeQuery
+from providers.query import VolumeQuery
 from providers.registry import PROVIDERS
 from resolvers import filters, listing, nodes
-from resolvers.kinds import IMAGES, VOLUMES, ListingKind
+from resolvers.kinds import VOLUMES, ListingKind
 
 from .budget import UpstreamBudget
 from .errors import ErrorPolicy, OperationNameRequired
 from .execution import Engine, ExecutionMode, ExecutionObserver, executor_class
 from .execution.documents import DocumentCache, ParsedDocuments
 from .federation import Info, Schema
+from .image_listing import images_field, providers_of
 from .limits import document_rule
 from .operations import OperationScope
 from .request_context import OperationInfo
 from .settings import DEFAULTS
-from .types.connection import PageInfo
+from .types.connection import PageInfo, connection_directives
 from .types.enums import CloudProvider, to_provider
 from .types.image import Image, ImageConnection
-from .types.inputs import ImageFilter, VolumeFilter
+from .types.inputs import VolumeFilter
 from .types.location import Location
 from .types.node import KindNode
 from .types.volume import Volume, VolumeConnection
@@ -50,35 +51,13 @@ DOCUMENT_CACHE_SIZE = 256  # distinct query documents whose validation result is
 NODE_TYPES: dict[str, type[KindNode]] = {t.kind.typename: t for t in (Image, Volume)}
 
 
-def _providers(values: list[CloudProvider] | None) -> list[base.ProviderName] | None:
-    return [to_provider(p) for p in values] if values is not None else None
-
-
-def image_query(filter: ImageFilter | None) -> ImageQuery:
-    if filter is None:
-        return ImageQuery()
-    return filters.image_query(
-        providers=_providers(filter.providers),
-        locations=filter.locations,
-        image_ids=filter.image_ids,
-        name=filter.name,
-        os_type=base.OsType[filter.os_type.name] if filter.os_type else None,
-        platform=filter.platform,
-        source=base.ImageSource[filter.source.name] if filter.source else None,
-        status=base.ImageStatus[filter.status.name] if filter.status else None,
-        architecture=filter.architecture,
-        tag_keys=filter.tag_keys,
-        tags=filter.tags,
-        raw={spec.name: getattr(filter, spec.name.value) for spec in PROVIDERS},
-    )
-
-
 def volume_query(filter: VolumeFilter | None) -> VolumeQuery:
     if filter is None:
         return VolumeQuery()
     return filters.volume_query(
-        providers=_providers(filter.providers), locations=filter.locations, volume_ids=filter.volume_ids,
+        providers=providers_of(filter.providers), locations=filter.locations, volume_ids=filter.volume_ids,
         name=filter.name, instance_id=filter.instance_id, status=filter.status, tags=filter.tags,
+        created_after=filter.created_after, created_before=filter.created_before,
     )
 
 
@@ -116,14 +95,8 @@ def _connection_field(
         "before": Annotated[str | None, strawberry.argument(description="Cursor to continue before.")],
         "return": connection,
     }
-    return strawberry.field(
-        resolve, description=description,
-        directives=[
-            Cost(weight=10),
-            ListSize(slicing_arguments=["first", "last"], sized_fields=["edges", "nodes"],
-                     require_one_slicing_argument=False, assumed_size=DEFAULTS.default_page_size),
-        ],
-    )
+    return strawberry.field(resolve, description=description,
+                            directives=connection_directives(DEFAULTS.default_page_size))
 
 
 def _by_id_field(node: type[KindNode], *, description: str) -> Any:
@@ -140,13 +113,15 @@ def _by_id_field(node: type[KindNode], *, description: str) -> Any:
     return strawberry.field(resolve, description=description, directives=[Cost(weight=2)])
 
 
-@strawberry.type(description="Image catalogs of Zenlayer ZEC and JD Cloud, read on demand.")
+@strawberry.type(description="VM images, disk volumes and locations of Zenlayer ZEC and JD Cloud, read from the "
+                  "providers' APIs on demand: connections (`images`, `volumes`), lookups by global id (`image`, "
+                  "`volume`, `node`, `nodes`) and `locations`.")
 class Query:
-    images: ImageConnection = _connection_field(
-        IMAGES, ImageConnection, ImageFilter, image_query,
+    images: ImageConnection = images_field(
+        scoped=False,
         description="Images across every configured provider and location, as a Relay connection. `first` "
         "(forward) or `last` (backward), each 0..1000; with neither, the first 50. Cursors are valid only "
-        "with the filter they were issued for.",
+        "with the filter, `orderBy` and `distinctOn` they were issued for.",
     )
 
     image: Image | None = _by_id_field(Image, description="One image by its global id; null when it no longer exists.")
@@ -180,7 +155,9 @@ class Query:
     ) -> list[relay.Node | None]:
         return [_node(p) for p in nodes.resolve_nodes(info.context, [str(i) for i in ids])]  # type: ignore[misc]
 
-    @strawberry.field(description="Zenlayer zones and JD Cloud regions that images can be listed in.")
+    @strawberry.field(description="Zenlayer zones and JD Cloud regions that images and volumes can be listed in "
+                      "(the ids `ImageFilter.locations` and `VolumeFilter.locations` take), in provider order, "
+                      "then the provider's order.")
     async def locations(
         self, info: Info,
         provider: Annotated[CloudProvider | None, strawberry.argument(description="Only this cloud.")] = None,
@@ -234,3 +211,23 @@ def build_schema(
 
 
 schema = build_schema()
+
+
+FEDERATION_ONLY = ("_service", "_entities", "_Service", "_Entity", "_Any", "_FieldSet", "link__Import",
+                   "link__Purpose")  # what a router uses and a client never sends
+
+
+def client_sdl(source: Schema = schema) -> str:
+    """The API as clients see it (`schema.client.graphql`): the subgraph schema without federation's
+    fields, types and directives, printed by graphql-core, so graphql-js `buildSchema`, graphql-core
+    `build_schema` and every tool built on them load it."""
+    full = source._schema
+    query = full.query_type
+    assert query is not None
+    client_query = GraphQLObjectType(
+        query.name, {name: f for name, f in query.fields.items() if name not in FEDERATION_ONLY},
+        interfaces=query.interfaces, description=query.description,
+    )
+    types = [t for name, t in full.type_map.items() if name not in (*FEDERATION_ONLY, query.name)
+             and not name.startswith("__")]
+    return print_schema(GraphQLSchema(client_query, types=types, directives=specified_directives)) + "\n"

@@ -25,6 +25,7 @@ from providers.http import CallOutcome, CallPolicy, Transport
 from providers.memory_cache import BoundedMemoryCache
 from providers.quota import LocalStore, QuotaStore, RedisStore
 from providers.registry import PROVIDERS
+from providers.trust import TrustRegistry
 from resolvers.loaders import Limits
 
 from . import demo
@@ -40,6 +41,7 @@ class Services:
     catalogs: dict[ProviderName, ImageCatalog]
     limits: Limits
     metrics: Metrics
+    trust: TrustRegistry = field(default_factory=TrustRegistry)  # pushdown lessons (drift, refusals)
     demo: bool = False  # the providers are the embedded emulators
     demo_urls: dict[str, str] = field(default_factory=dict)
     breakers: Breakers = field(default_factory=Breakers)
@@ -95,6 +97,7 @@ async def running(
             on_change=metrics.observe_circuit,
         )
         store: QuotaStore = LocalStore()
+        quota_redis: redis.Redis | None = None  # also the trust registry's fleet memory (same fast-failing calls)
         if settings.cache_url.startswith("redis://"):
             quota_redis = redis.Redis.from_url(
                 settings.cache_url, socket_timeout=QUOTA_REDIS_TIMEOUT_SECONDS,
@@ -131,4 +134,8 @@ async def running(
             for catalog in cached.values():
                 stack.push_async_callback(catalog.aclose)  # before the session closes: refreshes use it
             catalogs = dict(cached)
-        yield Services(settings, catalogs, settings.limits, metrics, bool(demo_urls), demo_urls, breakers)
+        trust = TrustRegistry(
+            fleet=quota_redis, accounts={p: c.account_key for p, c in catalogs.items()},
+            on_drift=metrics.observe_drift, on_refusal=metrics.observe_refusal,
+        )
+        yield Services(settings, catalogs, settings.limits, metrics, trust, bool(demo_urls), demo_urls, breakers)

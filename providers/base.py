@@ -56,6 +56,19 @@ class ImageStatus(enum.Enum):
     OTHER = "OTHER"
 
 
+class VolumeStatus(enum.Enum):
+    AVAILABLE = "AVAILABLE"
+    IN_USE = "IN_USE"
+    CREATING = "CREATING"
+    ATTACHING = "ATTACHING"
+    DETACHING = "DETACHING"
+    CHANGING = "CHANGING"
+    DELETING = "DELETING"
+    RECYCLED = "RECYCLED"
+    FAILED = "FAILED"
+    OTHER = "OTHER"
+
+
 @dataclass(frozen=True, slots=True)
 class Tag:
     key: str
@@ -93,9 +106,17 @@ class ImageRecord:
     architecture: str | None = None
     source_raw: str | None = None
     status_raw: str | None = None
-    size_gib: float | None = None
+    # Sizes, one meaning each: the image file itself, the disk it describes, the smallest disk it boots on.
+    file_size_gib: float | None = None
+    disk_size_gib: float | None = None
     min_disk_size_gib: int | None = None
     created_at: datetime | None = None
+    expires_at: datetime | None = None
+    image_type: str | None = None
+    owner_pin: str | None = None
+    snapshot_id: str | None = None
+    imported: bool | None = None
+    instance_id: str | None = None
     nic_network_types: tuple[str, ...] = ()
     root_device_type: str | None = None
     launch_permission: str | None = None
@@ -135,23 +156,25 @@ class Location:
 
 @dataclass(frozen=True, slots=True)
 class VolumeRecord:
-    """A disk volume from DescribeDisks / describeDisks."""
+    """A disk volume from DescribeDisks / describeDisks. Like an image, it always has a name (its id when
+    the provider sends none) and a normalized status beside the raw one."""
 
     provider: ProviderName
     location: str
     disk_id: str
-    name: str | None
-    disk_type: str | None
-    category: str | None
-    size_gib: int | None
-    status_raw: str | None
-    instance_id: str | None
-    zone_id: str | None
-    encrypted: bool | None
-    snapshot_id: str | None
-    created_at: datetime | None
-    tags: tuple[Tag, ...]
+    name: str
+    status: VolumeStatus
     raw: Mapping[str, Any] = field(repr=False)
+    status_raw: str | None = None
+    disk_type: str | None = None
+    category: str | None = None
+    size_gib: int | None = None
+    instance_id: str | None = None
+    zone_id: str | None = None
+    encrypted: bool | None = None
+    snapshot_id: str | None = None
+    created_at: datetime | None = None
+    tags: tuple[Tag, ...] = ()
     fetched_at: float = field(default_factory=time.time, compare=False, repr=False)  # as ImageRecord's
 
 

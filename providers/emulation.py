@@ -23,8 +23,10 @@ JSON success envelope whose payload is a list, not an object), "enum" (every enu
 answer set to an undocumented value), "auth" (401 in the provider's envelope).
 
 Rates are drawn from a seeded RNG, so a run is repeatable. `script` queues exact faults for the next
-(targeted) calls, which is what tests use. The control endpoints (`GET/DELETE /_emulator/calls`,
-`GET/PUT /_emulator/faults`) serve the same data to a process that only has the emulator's URL.
+(targeted) calls, or "status:<CODE>": any error the provider documents, from the emulator's
+`documented` table (e.g. "status:INTERNAL" is JD Cloud's 500 INTERNAL), which is what tests use. The
+control endpoints (`GET/DELETE /_emulator/calls`, `GET/PUT /_emulator/faults`) serve the same data to a
+process that only has the emulator's URL.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ import json
 import random
 import time
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -45,6 +47,14 @@ FAULT_KINDS = ("throttle", "error", "malformed", "drop", "oversize", "truncated"
 ENUM_FIELDS = frozenset({"osType", "imageStatus", "imageSource", "imageType", "status", "diskStatus", "category",
                          "platform"})
 UNDOCUMENTED = "UNDOCUMENTED_VALUE"
+STATUS_FAULT = "status:"  # prefix of a scripted documented error: "status:<CODE>"
+Documented = Mapping[str, tuple[int, str]]  # an emulator's documented errors: code -> (HTTP status, message)
+
+
+def _known_fault(kind: str, documented: Documented | None = None) -> bool:
+    if kind.startswith(STATUS_FAULT):
+        return bool(kind[len(STATUS_FAULT):]) and (documented is None or kind[len(STATUS_FAULT):] in documented)
+    return kind in FAULT_KINDS
 
 
 @dataclass
@@ -68,8 +78,8 @@ class Faults:
     def queue(self, *kinds: str) -> None:
         """Make the next calls fail in exactly these ways, one per call, in order."""
         for kind in kinds:
-            if kind not in FAULT_KINDS:
-                raise ValueError(f"unknown fault {kind!r}; known: {', '.join(FAULT_KINDS)}")
+            if not _known_fault(kind):
+                raise ValueError(f"unknown fault {kind!r}; known: {', '.join(FAULT_KINDS)}, {STATUS_FAULT}<CODE>")
         self.script.extend(kinds)
 
     def reset(self) -> None:
@@ -116,13 +126,13 @@ class Faults:
             if name == "script":
                 if not isinstance(value, list) or not all(isinstance(kind, str) for kind in value):
                     raise TypeError("script must be a list of fault names")
-                unknown_kinds = [kind for kind in value if kind not in FAULT_KINDS]
+                unknown_kinds = [kind for kind in value if not _known_fault(kind)]
                 if unknown_kinds:
                     raise ValueError(f"unknown fault {unknown_kinds[0]!r}; known: {', '.join(FAULT_KINDS)}")
             elif name in ("oversize_bytes", "always", "locations", "quota_per_second") and value is None:
                 continue
             elif name == "always":
-                if value not in FAULT_KINDS:
+                if not _known_fault(value):
                     raise ValueError(f"unknown fault {value!r}; known: {', '.join(FAULT_KINDS)}")
             elif name == "locations":
                 if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
@@ -234,8 +244,11 @@ def install(
     action_of: Callable[[web.Request], str | None],
     error_response: ErrorBody,
     location_of: LocationOf = _nowhere,
+    documented: Documented | None = None,
 ) -> None:
-    """Add counting, the quota, faults and the control endpoints to a provider emulator app."""
+    """Add counting, the quota, faults and the control endpoints to a provider emulator app. `error_response`
+    gets (status, "throttle" | "error" | "auth" | a documented code, message)."""
+    documented = documented or {}
     app[FAULTS] = faults
     app[COUNTER] = counter
 
@@ -267,6 +280,10 @@ def install(
             return response
         if fault == "error":
             return error_response(503, "error", "Service temporarily unavailable")
+        if fault is not None and fault.startswith(STATUS_FAULT):
+            code = fault[len(STATUS_FAULT):]
+            status, message = documented[code]
+            return error_response(status, code, message)
         if fault == "malformed":
             return web.Response(status=200, body=b'{"requestId": "T-broken", "respo', content_type="application/json")
         if fault == "auth":
@@ -304,6 +321,10 @@ def install(
         try:
             data = await request.json()
             Faults().update(data)  # a dry run: a bad PUT is refused before the live configuration changes
+            script = data.get("script", []) if isinstance(data, dict) else []
+            undocumented = [k for k in script if not _known_fault(k, documented)]
+            if undocumented:
+                raise ValueError(f"{undocumented[0]!r} is not an error this provider documents")
             faults.reset()
             faults.update(data)
         except (ValueError, TypeError) as exc:

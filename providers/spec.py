@@ -17,8 +17,9 @@ from aiohttp import web
 from .base import ImageCatalog, Location, ProviderName
 from .config import Lookup
 from .emulation import CallCounter, Faults
+from .errors import ProviderError
 from .http import Transport
-from .query import ImageQuery, Source, VolumeQuery
+from .query import ImageQuery, Source, Trust, VolumeQuery
 
 
 class ProviderSettings(Protocol):
@@ -38,6 +39,10 @@ class RawParam:
     wire: str  # the provider's parameter name
     kind: type[str] | type[bool] | type[list[str]]
     description: str
+    # What the parameter selects, when it is one of the normalized ideas: "source" (who publishes the
+    # image) or "status" (whether it is usable). A query naming one opts out of that part of the
+    # trusted, usable default of "pick one" listings (resolvers.choosing).
+    selects: str | None = None
 
 
 class EmulatorFactory(Protocol):
@@ -59,9 +64,16 @@ class ProviderSpec:
     # section that points at it with the demo credentials, keeping the operator's non-credential options.
     create_emulator: EmulatorFactory
     emulated_settings: Callable[[Any, str], ProviderSettings]  # (current section, emulator base URL)
-    run_emulator: Callable[[str, int, Any], None]  # CLI `emulate`: host, port, section (its credentials)
-    # Images: how a query becomes this provider's listings (pushdown, residual, partitions).
-    plan_image_sources: Callable[[ImageQuery, Sequence[Location]], list[Source]]
+    # CLI `emulate`: the emulator accepting the section's credentials (else the demo ones), and the
+    # variables that point the service at it by URL (secrets shown only when they are the demo ones).
+    standalone_emulator: Callable[[Any], web.Application]
+    emulator_environment: Callable[[Any, str], Mapping[str, str]]
+    # CLI `check`: where the section points (for people), and hints for a failed probe (common mistakes).
+    endpoint_of: Callable[[Any], str]
+    diagnose: Callable[[ProviderError, Any], list[str]]
+    # Images: how a query becomes this provider's listings (pushdown, residual, partitions), given what the
+    # service has learned not to push to it (`Trust`). Every raw parameter needs a test in its planner.
+    plan_image_sources: Callable[[ImageQuery, Sequence[Location], Trust], list[Source]]
     image_params: tuple[RawParam, ...]
     image_params_description: str
     # Volumes: the provider's own disk listing parameters for a query (no paging).

@@ -18,7 +18,7 @@ from providers.query import ImageQuery, Source, VolumeQuery
 from providers.registry import PROVIDERS
 
 from . import errors
-from .filters import plan_sources, plan_volume_sources
+from .filters import TrustOf, plan_sources, plan_volume_sources
 from .loaders import PageKey
 
 R = TypeVar("R")
@@ -32,7 +32,7 @@ class ListingKind(Generic[R, Q]):
     read_page: Callable[[ImageCatalog, PageKey], Awaitable[Any]]  # a page with `records` of R
     fetch_by_ids: Callable[[ImageCatalog, str, list[str]], Awaitable[Sequence[R]]]  # (catalog, location, ids)
     id_of: Callable[[R], str]  # the provider's id of a record, as in its global id
-    plan: Callable[[Q, Mapping[ProviderName, Sequence[Location]]], list[Source]]
+    plan: Callable[[Q, Mapping[ProviderName, Sequence[Location]], TrustOf], list[Source]]
 
     @property
     def noun(self) -> str:

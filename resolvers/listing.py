@@ -9,7 +9,14 @@ is fetched twice (pages come from the kind's per-request loader).
    a residual predicate is read whole and filtered here, within `Limits.max_scan_items`.
 2. The Relay window is mapped onto the listings (resolvers.pagination) and only the pages holding it are
    fetched, concurrently.
-A listing that fails is reported as an error entry beside the data of the others, counted as empty.
+A listing that fails is reported as an error entry beside the data of the others, counted as empty,
+and named in `ConnectionPage.failed_sources` (a provider whose locations could not be listed is named
+by itself): the page is then incomplete and its total only a lower bound, never presented as exact.
+
+Pushdown is verified: every record of every page read for a source is checked against the conditions
+that source pushed down (`Source.pushed`). A contradicted condition (provider drift) or a refused
+parameter the service chose is a lesson for `providers.trust`; the query is then planned again with it,
+so its own answer stays exact (at most `MAX_PLANS` plannings; each one learns at least one lesson).
 """
 
 from __future__ import annotations
@@ -20,9 +27,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-from providers.base import Location, ProviderName
+from providers.base import ImageRecord, Location, ProviderName
 from providers.errors import ProviderError
 from providers.query import ImageQuery, Source, VolumeQuery
+from providers.trust import TrustRegistry, refused_parameter
 
 from . import errors
 from .filters import known_locations, selected_providers
@@ -33,6 +41,8 @@ from .pagination import PageArgs, PaginationError, decode_cursor, encode_cursor,
 R = TypeVar("R")
 R_co = TypeVar("R_co", covariant=True)
 Q = TypeVar("Q", ImageQuery, VolumeQuery)
+
+MAX_PLANS = 16  # plannings of one query; more would mean a provider contradicting every parameter it is sent
 
 
 class Page(Protocol[R_co]):
@@ -54,6 +64,39 @@ class Listing(Generic[R]):
     page_size: int
     fetch: Callable[[int], Awaitable[Page[R]]]  # page number -> page
     residual: Callable[[R], bool] | None = None  # applied here when the provider cannot filter
+    # A failure that is a lesson (a refused parameter the service chose) instead of an error to report.
+    absorbs: Callable[[ProviderError], Awaitable[bool]] | None = None
+
+
+class Replan(Exception):
+    """Raised inside one planning of a query when a listing taught a lesson: plan it again."""
+
+
+@dataclass
+class Attempt:
+    """One planning of a query: whether its listings taught the trust registry anything."""
+
+    trust: TrustRegistry
+    learned: bool = False
+
+    async def verify(self, source: Source, records: Sequence[ImageRecord]) -> None:
+        """Check records answered for `source` against what it pushed down; a contradiction is drift."""
+        contradicted = {pushed.param for record in records for pushed in source.contradicted(record)}
+        for param in sorted(contradicted):
+            self.learned = True
+            await self.trust.drift(source.provider, param, source.label)
+
+    async def absorbs(self, source: Source, error: ProviderError) -> bool:
+        pushed = refused_parameter(error, source.pushed)
+        if pushed is None:
+            return False
+        self.learned = True
+        await self.trust.refusal(source.provider, pushed, source.label)
+        return True
+
+    def check(self) -> None:
+        if self.learned:
+            raise Replan
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +112,12 @@ class ConnectionPage(Generic[R]):
     has_next_page: bool
     has_previous_page: bool
     oldest_fetched_at: float | None
+    failed_sources: tuple[str, ...] = ()  # labels of the listings (or providers) that failed
+
+    @property
+    def complete(self) -> bool:
+        """Every selected source answered, so `total_count` is exact."""
+        return not self.failed_sources
 
     @property
     def start_cursor(self) -> str | None:
@@ -89,6 +138,7 @@ class _Counted(Generic[R]):
     count: int
     matches: list[R] | None  # the filtered records, when the listing was read whole
     fetched_at: float | None
+    failed: bool = False
 
 
 def page_args(
@@ -128,16 +178,25 @@ async def locations_by_provider(
     return found
 
 
-def listing_of(scope: RequestScope, kind: ListingKind[R, Any], source: Source) -> Listing[R]:
-    """A source read through the kind's page loader, in pages of its provider's largest size."""
+def listing_of(
+    scope: RequestScope, kind: ListingKind[R, Any], source: Source, attempt: Attempt | None = None
+) -> Listing[R]:
+    """A source read through the kind's page loader, in pages of its provider's largest size; with an
+    attempt, every page is verified against what the source pushed down."""
     size = scope.catalogs[source.provider].page_size_max
     loader = scope.pages(kind)
 
     async def fetch(number: int) -> Page[R]:
-        return await loader.load(PageKey.of(source.provider, source.location, source.params, number, size))  # type: ignore[no-any-return]
+        page: Page[R] = await loader.load(PageKey.of(source.provider, source.location, source.params, number, size))
+        if attempt is not None and source.pushed:
+            await attempt.verify(source, page.records)  # type: ignore[arg-type]
+        return page
+
+    async def absorbs(error: ProviderError) -> bool:
+        return attempt is not None and await attempt.absorbs(source, error)
 
     return Listing(source.provider, source.location, source.label, size, fetch,
-                   source.matches if source.residual else None)  # type: ignore[arg-type]
+                   source.matches if source.residual else None, absorbs)
 
 
 async def list_connection(
@@ -156,14 +215,35 @@ async def list_connection(
     args = page_args(scope, digest, first=first, after=after, last=last, before=before)
     providers = selected_providers(query, scope.catalogs)
     locations = await locations_by_provider(scope, providers, path)
-    sources = kind.plan(known_locations(query, locations, providers), locations)
-    return await connection(scope, [listing_of(scope, kind, s) for s in sources], args, digest, path)
+    query = known_locations(query, locations, providers)
+    unlisted = tuple(p.value for p in providers if p not in locations)
+    await scope.trust.sync()
+    for _ in range(MAX_PLANS):
+        attempt = Attempt(scope.trust)
+        sources = kind.plan(query, locations, scope.trust.trust)
+        try:
+            return await connection(
+                scope, [listing_of(scope, kind, s, attempt) for s in sources], args, digest, path, unlisted,
+                attempt=attempt,
+            )
+        except Replan:
+            continue
+    raise errors.ServiceError(
+        f"the providers kept answering {kind.noun}s that contradict the filter; try again later",
+        errors.UPSTREAM_UNAVAILABLE,
+    )
 
 
 async def connection(
-    scope: RequestScope, listings: Sequence[Listing[R]], args: PageArgs, digest: str, path: Sequence[str | int]
+    scope: RequestScope, listings: Sequence[Listing[R]], args: PageArgs, digest: str, path: Sequence[str | int],
+    failed: Sequence[str] = (), *, attempt: Attempt | None = None,
 ) -> ConnectionPage[R]:
+    """The page of `listings` for `args`; `failed` names sources that failed before any listing (a provider
+    whose locations could not be listed). Raises Replan when `attempt` learned something: the counts or
+    items read may then be wrong."""
     counted = await asyncio.gather(*(_count(scope, listing, path) for listing in listings))
+    if attempt is not None:
+        attempt.check()
     total = sum(c.count for c in counted)
     start, end = args.window(total)
     slices = locate([c.count for c in counted], start, end)
@@ -172,6 +252,9 @@ async def connection(
         for s in slices if counted[s.source].matches is None
     ), "this page of the connection")
     chunks = await asyncio.gather(*(_items(scope, counted[s.source], s.start, s.end, path) for s in slices))
+    if attempt is not None:
+        attempt.check()
+    failed_sources = (*failed, *(c.listing.label for c in counted if c.failed))
     bases = [0]
     for c in counted:
         bases.append(bases[-1] + c.count)
@@ -187,6 +270,7 @@ async def connection(
         has_next_page=end < total,
         has_previous_page=start > 0,
         oldest_fetched_at=min(fetched) if fetched else None,
+        failed_sources=tuple(dict.fromkeys(failed_sources)),
     )
 
 
@@ -211,8 +295,10 @@ async def _count(scope: RequestScope, listing: Listing[R], path: Sequence[str | 
         matches = [r for page in pages for r in page.records if keep(r)]
         return _Counted(listing, len(matches), matches, min(p.fetched_at for p in pages))
     except ProviderError as exc:
+        if listing.absorbs is not None and await listing.absorbs(exc):
+            return _Counted(listing, 0, [], None)  # a lesson learned: the query is planned again
         scope.report(located(errors.from_provider(exc), path))
-        return _Counted(listing, 0, [], None)
+        return _Counted(listing, 0, [], None, failed=True)
 
 
 async def _items(
@@ -226,7 +312,10 @@ async def _items(
     try:
         pages = await asyncio.gather(*(listing.fetch(n) for n in range(first_page, (end - 1) // size + 2)))
     except ProviderError as exc:
+        if listing.absorbs is not None and await listing.absorbs(exc):
+            return []  # a lesson learned: the query is planned again
         scope.report(located(errors.from_provider(exc), path))
+        counted.failed = True
         return []
     records = [r for page in pages for r in page.records]
     base = (first_page - 1) * size

@@ -26,6 +26,7 @@ from strawberry.dataloader import DataLoader
 
 from providers.base import ImageCatalog, Location, ProviderName
 from providers.operation import Operation
+from providers.trust import TrustRegistry
 
 from . import errors
 
@@ -159,6 +160,7 @@ class RequestScope:
     partial_errors: list[GraphQLError] = field(default_factory=list)
     max_age: float | None = None  # the client's freshness bound, seconds (already at least `min_max_age`)
     upstream_budget: int | None = None  # provider calls still allowed (`resolvers.plan`); None = no budget
+    trust: TrustRegistry = field(default_factory=TrustRegistry)  # the process's (one per app), not the request's
 
     def __post_init__(self) -> None:
         # The deadline starts when the request does: parsing and validation count against it too.

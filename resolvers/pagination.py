@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 CURSOR_VERSION = "v1"
+SORTED_CURSOR_VERSION = "s1"  # keyset cursors of sorted listings (resolvers.ordering)
 
 
 class PaginationError(ValueError):
@@ -35,10 +36,19 @@ def encode_cursor(offset: int, digest: str) -> str:
 def decode_cursor(cursor: str, digest: str, *, argument: str) -> int:
     """The offset a cursor points at; PaginationError when damaged, foreign or issued for other arguments."""
     try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, version, cursor_digest, offset_text = text.split(":")
-        offset = int(offset_text)
+        parts = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().split(":")
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise PaginationError(f"`{argument}` is not a cursor issued by this service", argument=argument) from exc
+    if parts[:2] == ["cig", SORTED_CURSOR_VERSION]:
+        raise PaginationError(
+            f"`{argument}` was issued for a sorted listing (`orderBy` or `distinctOn`); a cursor is only valid with "
+            "the order of the query that returned it",
+            argument=argument,
+        )
+    try:
+        prefix, version, cursor_digest, offset_text = parts
+        offset = int(offset_text)
+    except ValueError as exc:
         raise PaginationError(f"`{argument}` is not a cursor issued by this service", argument=argument) from exc
     if prefix != "cig" or offset < 0:
         raise PaginationError(f"`{argument}` is not a cursor issued by this service", argument=argument)

@@ -142,7 +142,7 @@ class Planner:
         providers = selected_providers(query, self.scope.catalogs)
         locations = await self.locations(providers)
         try:
-            sources = kind.plan(known_locations(query, locations, providers), locations)
+            sources = kind.plan(known_locations(query, locations, providers), locations, self.scope.trust.trust)
         except ServiceError:
             return
         action = f"{kind.noun}s"

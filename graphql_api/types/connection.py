@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 import strawberry
+from strawberry.federation.schema_directives import Cost, ListSize
 
 from providers.registry import PROVIDERS
 from resolvers.listing import ConnectionPage
@@ -33,6 +34,15 @@ class PageInfo:
             has_next_page=page.has_next_page, has_previous_page=page.has_previous_page,
             start_cursor=page.start_cursor, end_cursor=page.end_cursor,
         )
+
+
+def connection_directives(assumed_size: int) -> list[object]:
+    """Demand-control directives of every connection field (Federation 2.9+ `@cost`, `@listSize`)."""
+    return [
+        Cost(weight=10),
+        ListSize(slicing_arguments=["first", "last"], sized_fields=["edges", "nodes"],
+                 require_one_slicing_argument=False, assumed_size=assumed_size),
+    ]
 
 
 class Connection(Protocol[N]):
@@ -71,18 +81,31 @@ def connection_types(
         return cls(
             edges=[edge(cursor=e.cursor, node=from_record(e.record)) for e in page.edges],
             page_info=PageInfo.from_page(page),
-            total_count=page.total_count,
+            total_count=page.total_count if page.complete else None,
+            complete=page.complete,
+            failed_sources=list(page.failed_sources),
             oldest_data_age_seconds=page.oldest_age_seconds,
         )
 
     namespace: dict[str, Any] = {
-        "__annotations__": {"edges": list[edge], "page_info": PageInfo, "total_count": int,  # type: ignore[valid-type]
-                            "oldest_data_age_seconds": float | None},
+        "__annotations__": {"edges": list[edge], "page_info": PageInfo, "total_count": int | None,  # type: ignore[valid-type]
+                            "complete": bool, "failed_sources": list[str], "oldest_data_age_seconds": float | None},
         "edges": strawberry.field(description=f"The {plural} of this page with their cursors."),
         "page_info": strawberry.field(description="Cursors and whether more pages exist."),
         "total_count": strawberry.field(
-            description=f"Number of {plural} matching the filter across all selected sources that answered. "
-            "Exact, also when part of the filter is applied by this service."
+            description=f"Number of {plural} matching the filter across all selected sources, exact (also when "
+            "part of the filter is applied by this service). Null when a source failed (`complete` is false): "
+            "the number is then unknown, not zero."
+        ),
+        "complete": strawberry.field(
+            description=f"True when every selected source answered, so the {plural}, the cursors and "
+            "`totalCount` cover everything the filter selects. False when a source failed: its error is in "
+            "the response's `errors` and its label in `failedSources`."
+        ),
+        "failed_sources": strawberry.field(
+            description="The sources that failed for this page, e.g. `jdcloud/cn-north-1/public` (provider, "
+            "location and, for JD Cloud images, image source), or a provider alone (`jdcloud`) when its "
+            "locations could not be listed. Empty when `complete` is true."
         ),
         "oldest_data_age_seconds": strawberry.field(
             description="Age in seconds of the oldest provider answer this page was built from (cache hits are "

@@ -22,7 +22,7 @@ else:
             (spec.name.name, strawberry.enum_value(spec.name.value, description=spec.description))
             for spec in PROVIDERS
         ]),
-        description="The cloud an image comes from.",
+        description="A cloud this service reads: the provider of an image, a volume or a location.",
     )
 
 
@@ -64,6 +64,25 @@ class ImageStatus(enum.Enum):
     UNAVAILABLE = strawberry.enum_value("UNAVAILABLE", description="Zenlayer `UNAVAILABLE`.")
     DELETING = strawberry.enum_value("DELETING", description="Zenlayer `DELETING`, JD Cloud `deleting`.")
     FAILED = strawberry.enum_value("FAILED", description="Zenlayer `FAILED`, JD Cloud `error*` values.")
+    OTHER = strawberry.enum_value("OTHER", description="An undocumented status; see `statusRaw`.")
+
+
+@strawberry.enum(description="A volume's lifecycle state, normalized. The provider's own value is in `statusRaw`.")
+class VolumeStatus(enum.Enum):
+    AVAILABLE = strawberry.enum_value("AVAILABLE", description="Ready and not attached: Zenlayer `AVAILABLE`, JD "
+                                      "Cloud `available`.")
+    IN_USE = strawberry.enum_value("IN_USE", description="Attached to an instance: Zenlayer `IN_USE`, JD Cloud "
+                                   "`in-use`.")
+    CREATING = strawberry.enum_value("CREATING", description="Zenlayer `CREATING`, JD Cloud `creating`.")
+    ATTACHING = strawberry.enum_value("ATTACHING", description="Zenlayer `ATTACHING`, JD Cloud `attaching`.")
+    DETACHING = strawberry.enum_value("DETACHING", description="Zenlayer `DETACHING`, JD Cloud `detaching`.")
+    CHANGING = strawberry.enum_value("CHANGING", description="Being resized or restored: Zenlayer `CHANGING`, JD "
+                                     "Cloud `extending`, `restoring`.")
+    DELETING = strawberry.enum_value("DELETING", description="Zenlayer `DELETING`, `RECYCLING`; JD Cloud "
+                                     "`deleting`.")
+    RECYCLED = strawberry.enum_value("RECYCLED", description="In the recycle bin or deleted: Zenlayer `RECYCLED`, "
+                                     "JD Cloud `in-recyclebin`, `deleted`.")
+    FAILED = strawberry.enum_value("FAILED", description="Zenlayer `FAILED`, JD Cloud `error_*` values.")
     OTHER = strawberry.enum_value("OTHER", description="An undocumented status; see `statusRaw`.")
 
 

@@ -7,8 +7,8 @@ for every kind, through the kind's per-request by-id loader.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
 import strawberry
 from strawberry import relay
@@ -18,6 +18,27 @@ from resolvers.kinds import ListingKind
 
 if TYPE_CHECKING:
     from graphql_api.context import Context
+
+T = TypeVar("T", bound=type)
+
+ID_DESCRIPTION = (
+    "Global id (the Relay id and the federation key): base64 of `{type}:<provider>:<location>:<{id}>`. The same "
+    "{noun} always has the same id; treat it as opaque and pass it to `node`, `nodes` or `{noun}(id:)`."
+)
+
+
+def described_id(id_field: str) -> Callable[[T], T]:
+    """Describe a kind's `id` precisely (Strawberry's Node gives every type the same generic sentence); goes
+    above the type's Strawberry decorator. `id_field` is the type's field with the provider's own id."""
+
+    def wrap(cls: T) -> T:
+        for graphql_field in cls.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+            if graphql_field.python_name == "_id":
+                graphql_field.description = ID_DESCRIPTION.format(type=cls.__name__, id=id_field,
+                                                                  noun=cls.__name__.lower())
+        return cls
+
+    return wrap
 
 
 class KindNode(relay.Node):

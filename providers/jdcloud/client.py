@@ -88,8 +88,8 @@ class JdcloudClient:
     # --- ImageCatalog -----------------------------------------------------------------------------
 
     async def list_locations(self) -> list[Location]:
-        """The configured regions, sorted (no call: vm and disk have no describeRegions)."""
-        return [Location(models.NAME, region) for region in self.regions]
+        """The configured regions, sorted, with their display names (no call: vm and disk have no describeRegions)."""
+        return [records.region(region) for region in self.regions]
 
     async def probe(self) -> str:
         """The smallest describeImages page of the first region (JD Cloud has no cheaper signed call)."""

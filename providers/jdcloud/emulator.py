@@ -19,11 +19,16 @@ Behaviour follows JD Cloud's public API docs and its Python and Go SDKs:
                                list where a scalar belongs (or the reverse), an unknown disk filter or
                                order name, several values for a one-value disk filter
       401 UNAUTHENTICATED      Authorization missing, unreadable, unknown key, bad signature or scope
+      400 INVALID_ARGUMENT     also a launchPermission or rootDeviceType outside the documented values
       404 NOT_FOUND            unknown region (the emulator's choice: JD does not document it), unknown
                                imageId or diskId
       429 RATE_LIMIT           injected throttle, or over `quota_per_second` (with Retry-After)
       401 UNAUTHENTICATED      injected "auth" fault (refused credentials)
       503 UNAVAILABLE          injected error
+  Fault injection can also answer any status JD Cloud documents (`DOCUMENTED_ERRORS`: the describeImages
+  table's 400 FAILED_PRECONDITION / OUT_OF_RANGE and 500 INTERNAL / UNKNOWN, and the common errors),
+  scripted as `status:<CODE>`.
+- Regions: every region of the service's default `JDCLOUD_REGIONS` is known (cn-east-1 has no demo data).
 - describeImages filters, ANDed: ids, imageSource, platform, rootDeviceType, status, architecture,
   serviceCode, bootMode (derived from uefiSupport when a record has only that) exact; imageName a
   case-insensitive substring; instanceIds exact; offline only with imageSource public or thirdparty
@@ -48,6 +53,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ..deviations import Deviations, Refused
 from ..emulation import CallCounter, Faults, install
 from . import models, signing
 from .catalog import JdcloudCatalog, Record, default_catalog
@@ -66,6 +72,30 @@ MULTI_VALUE_DISK_FILTERS = frozenset(
 )
 SINGLE_VALUE_DISK_FILTERS = frozenset({"name", "multiAttach", "encrypted"})
 ORDER_FIELDS = {"create_time": "createTime", "trash_time": "trashTime"}
+DOCUMENTED_VALUES = {  # describeImages parameters with a closed list of values in the docs
+    "launchPermission": frozenset({"all", "specifiedUsers", "ownerOnly"}),
+    "rootDeviceType": frozenset({"localDisk", "cloudDisk"}),
+}
+# Every error status JD Cloud documents: describeImages' own table and the common errors (code -> HTTP status).
+DOCUMENTED_ERRORS: Mapping[str, tuple[int, str]] = {
+    "INVALID_ARGUMENT": (400, "Invalid argument"),
+    "FAILED_PRECONDITION": (400, "Parameter ImageSource missing"),
+    "OUT_OF_RANGE": (400, "PageSize out of range"),
+    "UNAUTHENTICATED": (401, "Unauthenticated"),
+    "HTTP_FORBIDDEN": (403, "Forbidden"),
+    "PERMISSION_DENIED": (403, "Permission denied"),
+    "NOT_FOUND": (404, "Not found"),
+    "ABORTED": (409, "Aborted"),
+    "ALREADY_EXISTS": (409, "Already exists"),
+    "QUOTA_EXCEEDED": (429, "Quota exceeded"),
+    "RATE_LIMIT": (429, "Rate limit exceeded"),
+    "CANCELLED": (499, "Cancelled"),
+    "INTERNAL": (500, "Internal server error"),
+    "UNKNOWN": (500, "Unknown server error"),
+    "NOT_IMPLEMENTED": (501, "Not implemented"),
+    "SOURCE_UNAVAILABLE": (502, "Source unavailable"),
+    "UNAVAILABLE": (503, "Service unavailable"),
+}
 
 
 class ApiError(Exception):
@@ -98,7 +128,8 @@ FAULT_STATUSES = {"throttle": "RATE_LIMIT", "auth": "UNAUTHENTICATED"}
 
 
 def _fault_response(status: int, kind: str, message: str) -> web.Response:
-    return error_envelope(status, FAULT_STATUSES.get(kind, "UNAVAILABLE"), message)
+    return error_envelope(status, FAULT_STATUSES.get(kind, kind if kind in DOCUMENTED_ERRORS else "UNAVAILABLE"),
+                          message)
 
 
 async def _location_of(request: web.Request) -> str | None:
@@ -187,6 +218,10 @@ def filter_images(records: Sequence[Record], query: Query) -> list[Record]:
         raise ApiError(400, "FAILED_PRECONDITION", "Parameter ImageSource missing")
     if source is not None and source not in IMAGE_SOURCES:
         raise ApiError(400, "INVALID_ARGUMENT", f"Invalid imageSource {source!r}")
+    for name, values in DOCUMENTED_VALUES.items():
+        value = query.text(name)
+        if value is not None and value not in values:
+            raise ApiError(400, "INVALID_ARGUMENT", f"Invalid {name} {value!r}")
     offline = query.boolean("offline")
     if ids is not None or source not in ("public", "thirdparty"):
         offline = None  # documented: only meaningful for public/thirdparty, ignored with ids
@@ -311,11 +346,18 @@ def create_app(
     credentials: Sequence[JdcloudCredentials] = (DEMO_CREDENTIALS,),
     faults: Faults | None = None,
     counter: CallCounter | None = None,
+    deviations: Deviations | None = None,
 ) -> web.Application:
     data = catalog if catalog is not None else default_catalog()
     secrets = {c.access_key: c.secret_key for c in credentials}
 
     def describe_images(query: Query, region: str) -> Mapping[str, Any]:
+        if deviations is not None:
+            try:
+                query.params = deviations.apply(query.params)
+            except Refused as refused:
+                what = f"parameter {refused.param}" if refused.value is None else f"{refused.param} {refused.value!r}"
+                raise ApiError(400, "INVALID_ARGUMENT", f"Invalid {what}") from None
         return _paged(query, filter_images(data.images_by_region[region], query), "images")
 
     def describe_disks(query: Query, region: str) -> Mapping[str, Any]:
@@ -347,6 +389,7 @@ def create_app(
         app, faults=faults if faults is not None else Faults(),
         counter=counter if counter is not None else CallCounter(),
         action_of=_action_of, error_response=_fault_response, location_of=_location_of,
+        documented=DOCUMENTED_ERRORS,
     )
 
     async def unknown(request: web.Request) -> web.Response:
@@ -357,9 +400,6 @@ def create_app(
     return app
 
 
-def run(host: str, port: int, credentials: JdcloudCredentials = DEMO_CREDENTIALS) -> None:
-    """Serve the emulator standalone until interrupted (`cloud-images-graphql emulate jdcloud`)."""
-    web.run_app(create_app(credentials=(credentials,)), host=host, port=port, access_log=None)
-
-
-__all__ = ["ROUTES", "create_app", "error_envelope", "filter_disks", "filter_images", "run", "success_envelope"]
+__all__ = [
+    "DOCUMENTED_ERRORS", "ROUTES", "create_app", "error_envelope", "filter_disks", "filter_images", "success_envelope",
+]

@@ -15,10 +15,12 @@ from ..base import (
     ImageRecord,
     ImageSource,
     ImageStatus,
+    Location,
     OsType,
     Tag,
     VolumePage,
     VolumeRecord,
+    VolumeStatus,
 )
 from ..readers import boolean, integer, label, number, usable_id
 from .models import NAME
@@ -60,6 +62,38 @@ _OS_TYPES: Mapping[str, OsType] = {"windows": OsType.WINDOWS, "linux": OsType.LI
 
 def image_source_of(raw: str | None) -> ImageSource:
     return IMAGE_SOURCES.get((raw or "").strip().lower(), ImageSource.OTHER)
+
+
+# describeDisks `status`; `deleted` and `in-recyclebin` disks are both out of use and recoverable no more
+# from the listing's point of view, so they share RECYCLED.
+_VOLUME_STATUSES: Mapping[str, VolumeStatus] = {
+    "available": VolumeStatus.AVAILABLE, "in-use": VolumeStatus.IN_USE, "creating": VolumeStatus.CREATING,
+    "attaching": VolumeStatus.ATTACHING, "detaching": VolumeStatus.DETACHING, "extending": VolumeStatus.CHANGING,
+    "restoring": VolumeStatus.CHANGING, "deleting": VolumeStatus.DELETING, "deleted": VolumeStatus.RECYCLED,
+    "in-recyclebin": VolumeStatus.RECYCLED,
+}
+
+
+# JD Cloud has no region listing API; its console names the regions so (display name, city), all in China.
+REGIONS: Mapping[str, tuple[str, str]] = {
+    "cn-north-1": ("North China (Beijing)", "Beijing"),
+    "cn-east-1": ("East China (Suqian)", "Suqian"),
+    "cn-east-2": ("East China (Shanghai)", "Shanghai"),
+    "cn-south-1": ("South China (Guangzhou)", "Guangzhou"),
+}
+
+
+def region(region_id: str) -> Location:
+    """A configured region as a location: its display name, city and country when JD Cloud's are known."""
+    name, city = REGIONS.get(region_id, (None, None))
+    return Location(NAME, region_id, name=name, city_name=city, country_code="CN" if name else None)
+
+
+def volume_status_of(raw: str | None) -> VolumeStatus:
+    value = (raw or "").strip().lower()
+    if value.startswith("error"):
+        return VolumeStatus.FAILED  # error_create, error_delete, error_restore, error_extend
+    return _VOLUME_STATUSES.get(value, VolumeStatus.OTHER)
 
 
 def image_status_of(raw: str | None) -> ImageStatus:
@@ -146,9 +180,16 @@ def parse_image(raw: object, location: str) -> ImageRecord | None:
         source_raw=label(raw.get("imageSource")),
         status=image_status_of(label(raw.get("status"))),
         status_raw=label(raw.get("status")),
-        size_gib=None if size_mb is None else size_mb / 1024,
+        file_size_gib=None if size_mb is None else size_mb / 1024,
+        # systemDiskSizeGB is the image's system disk: its size, and the smallest disk it boots on.
+        disk_size_gib=number(raw.get("systemDiskSizeGB")),
         min_disk_size_gib=integer(raw.get("systemDiskSizeGB")),
         created_at=parse_time(raw.get("createTime")),
+        expires_at=parse_time(raw.get("expiredTime")),  # empty: permanent
+        owner_pin=label(raw.get("ownerPin")),
+        snapshot_id=label(raw.get("snapshotId")),
+        imported=boolean(raw.get("imported")),
+        instance_id=label(raw.get("instanceId")),
         root_device_type=label(raw.get("rootDeviceType")),
         launch_permission=label(raw.get("launchPermission")),
         offline=boolean(raw.get("offline")),
@@ -203,7 +244,8 @@ def parse_volume(raw: object, location: str) -> VolumeRecord | None:
         provider=NAME,
         location=location,
         disk_id=disk_id,
-        name=label(raw.get("name")),
+        name=label(raw.get("name")) or disk_id,
+        status=volume_status_of(label(raw.get("status"))),
         disk_type=label(raw.get("diskType")),
         category=None,  # describeDisks lists cloud disks only; JD has no further category
         size_gib=integer(raw.get("diskSizeGB")),

@@ -6,7 +6,18 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
-from ..config import ConfigError, Lookup, Secret, action_rate_limits, csv, rate_limit, secret
+from ..config import (
+    ConfigError,
+    Lookup,
+    Secret,
+    action_rate_limits,
+    choice,
+    non_empty_csv,
+    optional,
+    rate_limit,
+    secret,
+    string,
+)
 from .signing import DEMO_CREDENTIALS, ZenlayerCredentials, ZenlayerToken
 
 DEFAULT_DOMAIN = "console.zenlayer.com"
@@ -41,24 +52,30 @@ class ZenlayerSettings:
 
 
 def load(lookup: Lookup) -> ZenlayerSettings:
-    scheme = str(lookup("ZENLAYERCLOUD_SCHEME") or "https")
-    if scheme not in {"http", "https"}:
-        raise ConfigError(f"ZENLAYERCLOUD_SCHEME must be http or https, got {scheme!r}")
     settings = ZenlayerSettings(
-        access_key_id=lookup("ZENLAYERCLOUD_ACCESS_KEY_ID"),
+        access_key_id=optional(lookup, "ZENLAYERCLOUD_ACCESS_KEY_ID", string),
         access_key_password=secret(lookup, "ZENLAYERCLOUD_ACCESS_KEY_PASSWORD"),
         access_token=secret(lookup, "ZENLAYERCLOUD_ACCESS_TOKEN"),
-        domain=str(lookup("ZENLAYERCLOUD_DOMAIN") or DEFAULT_DOMAIN),
-        scheme=scheme,
-        zones=csv(lookup("ZENLAYERCLOUD_ZONES")),
+        domain=optional(lookup, "ZENLAYERCLOUD_DOMAIN", _domain, DEFAULT_DOMAIN),
+        scheme=optional(lookup, "ZENLAYERCLOUD_SCHEME", choice("http", "https"), "https"),
+        zones=optional(lookup, "ZENLAYERCLOUD_ZONES", non_empty_csv),
         rate_limit=rate_limit(lookup, "CIG_ZENLAYER_RATE_LIMIT"),
         action_rate_limits=action_rate_limits(lookup, "CIG_ZENLAYER_ACTION_RATE_LIMITS"),
     )
     if bool(settings.access_key_id) != bool(settings.access_key_password):
-        raise ConfigError(
-            "set both ZENLAYERCLOUD_ACCESS_KEY_ID and ZENLAYERCLOUD_ACCESS_KEY_PASSWORD (or ZENLAYERCLOUD_ACCESS_TOKEN)"
-        )
+        given = "ZENLAYERCLOUD_ACCESS_KEY_ID" if settings.access_key_id else "ZENLAYERCLOUD_ACCESS_KEY_PASSWORD"
+        raise ConfigError("set both ZENLAYERCLOUD_ACCESS_KEY_ID and ZENLAYERCLOUD_ACCESS_KEY_PASSWORD (or "
+                          "ZENLAYERCLOUD_ACCESS_TOKEN)", setting=given)
     return settings
+
+
+def _domain(name: str, value: object) -> str:
+    """A host (and port), not a URL: the scheme is `ZENLAYERCLOUD_SCHEME`."""
+    domain = string(name, value)
+    if "://" in domain or "/" in domain:
+        raise ConfigError(f"{name} must be a host name such as {DEFAULT_DOMAIN} (set the scheme with "
+                          f"ZENLAYERCLOUD_SCHEME), got {domain!r}", setting=name)
+    return domain
 
 
 def emulated(settings: ZenlayerSettings, url: str) -> ZenlayerSettings:

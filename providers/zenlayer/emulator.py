@@ -19,9 +19,12 @@ Actions: DescribeZones, DescribeImages, DescribeDisks (the ones the client calls
       429 REQUEST_LIMIT_EXCEEDED     injected throttle, or over `quota_per_second` (with Retry-After)
       401 AUTH_FAILED                injected "auth" fault (refused credentials)
       503 SERVICE_TEMPORARY_UNAVAILABLE  injected error
+  Fault injection can also answer any error Zenlayer documents or its SDKs and Terraform provider rely
+  on (`DOCUMENTED_ERRORS`), scripted as `status:<CODE>`.
 - Filters: imageIds exact; imageName case-insensitive substring; category, imageType, imageSource and
   imageStatus exact; osType case-insensitive (records say `windows` and `Windows`); tagKeys matches
-  images carrying ANY of the keys; tags matches images carrying ALL the key=value pairs. DescribeDisks
+  images carrying ANY of the keys; tags matches images carrying ALL the key=value pairs (a pair without
+  a value: the key with any value). DescribeDisks
   takes the same paging and tag rules and diskName as a fuzzy match (zoneId optional there).
   DescribeZones is not paginated; unknown ids in zoneIds are simply
   absent from the answer. Order is always catalog order.
@@ -40,6 +43,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ..deviations import Deviations, Refused
 from ..emulation import CallCounter, Faults, install
 from . import signing
 from .catalog import Record, ZenlayerCatalog, default_catalog
@@ -48,6 +52,18 @@ from .signing import DEMO_CREDENTIALS, ZenlayerCredentials
 
 PATH = "/api/v2/zec"
 DEFAULT_PAGE_SIZE = 20
+# Zenlayer's documented errors, plus those its SDKs and Terraform provider rely on (code -> HTTP status).
+DOCUMENTED_ERRORS: Mapping[str, tuple[int, str]] = {
+    "INVALID_ZONE_NOT_FOUND": (404, "The zone does not exist."),
+    "OPERATION_FAILED_RESOURCE_NOT_FOUND": (404, "The resource does not exist."),
+    "INVALID_PARAMETER_VALUE": (400, "A parameter value is not valid."),
+    "MISSING_PARAMETER": (400, "A required parameter is missing."),
+    "AUTH_FAILED": (401, "Authentication failed."),
+    "REQUEST_LIMIT_EXCEEDED": (429, "Request limit exceeded."),
+    "INTERNAL_SERVER_ERROR": (500, "Internal server error."),
+    "SERVICE_TEMPORARY_UNAVAILABLE": (503, "Service temporarily unavailable."),
+    "REQUEST_TIMED_OUT": (504, "The request timed out."),
+}
 
 
 class ApiError(Exception):
@@ -75,7 +91,8 @@ FAULT_CODES = {"throttle": "REQUEST_LIMIT_EXCEEDED", "auth": "AUTH_FAILED"}
 
 
 def _fault_response(status: int, kind: str, message: str) -> web.Response:
-    return error_envelope(status, FAULT_CODES.get(kind, "SERVICE_TEMPORARY_UNAVAILABLE"), message)
+    code = FAULT_CODES.get(kind, kind if kind in DOCUMENTED_ERRORS else "SERVICE_TEMPORARY_UNAVAILABLE")
+    return error_envelope(status, code, message)
 
 
 async def _location_of(request: web.Request) -> str | None:
@@ -198,7 +215,9 @@ def _tag_predicates(params: Params) -> list[Predicate]:
         predicates.append(lambda r: not wanted.isdisjoint(record_tags(r)))  # any of the keys
     pairs = params.tags()
     if pairs is not None:
-        predicates.append(lambda r: all(record_tags(r).get(k, object()) == v for k, v in pairs))  # all pairs
+        predicates.append(lambda r: all(  # all pairs; a key alone: any value
+            k in record_tags(r) if v is None else record_tags(r).get(k, object()) == v for k, v in pairs
+        ))
     return predicates
 
 
@@ -228,8 +247,9 @@ def _page(records: Sequence[Record], predicates: Sequence[Predicate | None], par
 
 
 class Actions:
-    def __init__(self, catalog: ZenlayerCatalog) -> None:
+    def __init__(self, catalog: ZenlayerCatalog, deviations: Deviations | None = None) -> None:
         self.catalog = catalog
+        self.deviations = deviations
 
     def _zone(self, zone_id: str) -> str:
         if zone_id not in self.catalog.images_by_zone:
@@ -246,6 +266,11 @@ class Actions:
         if not zone_id:
             raise ApiError(400, "MISSING_PARAMETER", "zoneId is required.")
         records = self.catalog.images_by_zone[self._zone(zone_id)]
+        if self.deviations is not None:
+            try:
+                params = Params(self.deviations.apply(params.body))
+            except Refused as refused:
+                raise ApiError(400, "INVALID_PARAMETER_VALUE", f"{refused.param} is not valid.") from None
         image_ids = params.texts("imageIds")
         wanted = set(image_ids) if image_ids is not None else None
         return _page(records, [
@@ -284,8 +309,9 @@ def create_app(
     tokens: Sequence[str] = (),
     faults: Faults | None = None,
     counter: CallCounter | None = None,
+    deviations: Deviations | None = None,
 ) -> web.Application:
-    actions = Actions(catalog if catalog is not None else default_catalog())
+    actions = Actions(catalog if catalog is not None else default_catalog(), deviations)
     routes: Mapping[str, Callable[[Params], dict[str, Any]]] = {
         "DescribeZones": actions.describe_zones,
         "DescribeImages": actions.describe_images,
@@ -313,14 +339,9 @@ def create_app(
 
     app = web.Application()
     install(app, faults=faults or Faults(), counter=counter or CallCounter(), action_of=_action_of,
-            error_response=_fault_response, location_of=_location_of)
+            error_response=_fault_response, location_of=_location_of, documented=DOCUMENTED_ERRORS)
     app.router.add_post(PATH, handle)
     return app
 
 
-def run(host: str, port: int, credentials: ZenlayerCredentials = DEMO_CREDENTIALS) -> None:
-    """Serve the emulator standalone until interrupted (`cloud-images-graphql emulate zenlayer`)."""
-    web.run_app(create_app(credentials=(credentials,)), host=host, port=port, access_log=None)
-
-
-__all__ = ["PATH", "create_app", "error_envelope", "run", "success_envelope"]
+__all__ = ["DOCUMENTED_ERRORS", "PATH", "create_app", "error_envelope", "success_envelope"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from .. import readers
@@ -20,6 +20,7 @@ from ..base import (
     Tag,
     VolumePage,
     VolumeRecord,
+    VolumeStatus,
 )
 from .models import NAME
 
@@ -49,12 +50,15 @@ def parse_tags(value: Any) -> tuple[Tag, ...]:
 
 
 def _datetime(value: Any) -> datetime | None:
+    """Zenlayer writes UTC (`2024-05-13T09:42:34Z`); a time without an offset is read as UTC too, so every
+    time compares with every other (the created-range filters)."""
     if not isinstance(value, str):
         return None
     try:
-        return datetime.fromisoformat(value)
+        parsed = datetime.fromisoformat(value)
     except ValueError:
         return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 OS_TYPES: Mapping[str, OsType] = {
@@ -78,6 +82,15 @@ def os_type_of(raw: str | None) -> OsType:
 
 def source_of(raw: str | None) -> ImageSource:
     return IMAGE_SOURCES.get(raw.upper(), ImageSource.OTHER) if raw else ImageSource.OTHER
+
+
+# DescribeDisks `diskStatus` (the Terraform provider's list); RECYCLING is on its way to the recycle bin.
+VOLUME_STATUSES: Mapping[str, VolumeStatus] = {
+    "AVAILABLE": VolumeStatus.AVAILABLE, "IN_USE": VolumeStatus.IN_USE, "CREATING": VolumeStatus.CREATING,
+    "ATTACHING": VolumeStatus.ATTACHING, "DETACHING": VolumeStatus.DETACHING, "CHANGING": VolumeStatus.CHANGING,
+    "DELETING": VolumeStatus.DELETING, "RECYCLING": VolumeStatus.DELETING, "RECYCLED": VolumeStatus.RECYCLED,
+    "FAILED": VolumeStatus.FAILED,
+}
 
 
 def status_of(raw: str | None) -> ImageStatus:
@@ -117,8 +130,9 @@ def parse_image(record: Mapping[str, Any], location: str) -> ImageRecord | None:
         os_version=readers.text(record.get("imageVersion")),
         source_raw=source_raw,
         status_raw=status_raw,
-        size_gib=readers.number(record.get("imageSize")),
+        disk_size_gib=readers.number(record.get("imageSize")),
         min_disk_size_gib=readers.integer(record.get("minDiskSize")),
+        image_type=readers.text(record.get("imageType")),
         nic_network_types=_nic_types(record.get("nicNetworkType")),
         tags=parse_tags(record.get("tags")),
     )
@@ -173,15 +187,17 @@ def parse_volume(record: Mapping[str, Any], location: str) -> VolumeRecord | Non
     disk_id = readers.usable_id(record.get("diskId"))
     if disk_id is None:
         return None
+    status_raw = readers.text(record.get("diskStatus"))
     return VolumeRecord(
         provider=NAME,
         location=location,
         disk_id=disk_id,
-        name=readers.text(record.get("diskName")),
+        name=readers.text(record.get("diskName")) or disk_id,
+        status=VOLUME_STATUSES.get((status_raw or "").upper(), VolumeStatus.OTHER),
         disk_type=readers.text(record.get("diskType")),
         category=readers.text(record.get("diskCategory")),
         size_gib=readers.integer(record.get("diskSize")),
-        status_raw=readers.text(record.get("diskStatus")),
+        status_raw=status_raw,
         instance_id=readers.text(record.get("instanceId")),
         zone_id=readers.text(record.get("zoneId")),
         encrypted=None,  # DiskInfo has no such field

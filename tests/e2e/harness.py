@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 import uvicorn
+from prometheus_client.parser import text_string_to_metric_families
 
 from graphql_api.app import create_app
 from graphql_api.demo import Embedded
@@ -47,6 +48,16 @@ class Stack:
     def reset_calls(self) -> None:
         for emulator in self.emulators.values():
             emulator.counter.reset()
+
+    async def metric(self, name: str, **labels: str) -> float:
+        """A sample of /metrics (0 when the series does not exist yet)."""
+        async with self.session.get(self.url + "/metrics") as response:
+            text = await response.text()
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                    return float(sample.value)
+        return 0.0
 
     async def graphql(self, query: str, variables: dict[str, Any] | None = None, **headers: str) -> dict[str, Any]:
         """POST a query; returns the JSON body (asserting the HTTP exchange itself succeeded)."""
@@ -88,11 +99,22 @@ async def serve_asgi(app: Any) -> AsyncIterator[str]:
 
 
 @asynccontextmanager
-async def running_stack(adjust: Callable[[Settings], Settings] | None = None, **overrides: Any) -> AsyncIterator[Stack]:
-    """`overrides` replace Settings fields; `adjust` may rewrite the finished settings (e.g. credentials)."""
+async def running_stack(
+    adjust: Callable[[Settings], Settings] | None = None,
+    apps: Mapping[str, Callable[..., Any]] | None = None,
+    emulator_options: Mapping[str, Mapping[str, Any]] | None = None,
+    **overrides: Any,
+) -> AsyncIterator[Stack]:
+    """`overrides` replace Settings fields; `adjust` may rewrite the finished settings (e.g. credentials);
+    `apps` replaces a provider's emulator factory (provider value -> `create_app`, e.g. over a test catalog);
+    `emulator_options` are extra `create_app` arguments by provider (e.g. `{"jdcloud": {"deviations": ...}}`)."""
+    options = emulator_options or {}
     async with AsyncExitStack() as stack:
         emulators = {
-            spec.name.value: await stack.enter_async_context(emulated(spec.create_emulator)) for spec in PROVIDERS
+            spec.name.value: await stack.enter_async_context(
+                emulated((apps or {}).get(spec.name.value, spec.create_emulator), **options.get(spec.name.value, {}))
+            )
+            for spec in PROVIDERS
         }
         settings = stack_settings({name: e.url for name, e in emulators.items()}, **overrides)
         if adjust is not None:

@@ -10,6 +10,8 @@ PAGE = """
 query Page($filter: ImageFilter, $first: Int, $after: String, $last: Int, $before: String) {
   images(filter: $filter, first: $first, after: $after, last: $last, before: $before) {
     totalCount
+    complete
+    failedSources
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
     edges { cursor node { id provider location imageId name } }
   }

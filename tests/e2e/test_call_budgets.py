@@ -91,3 +91,39 @@ async def test_lookups_on_two_providers_cost_one_call_per_location(stack: Stack)
     assert [n["id"] for n in body["data"]["nodes"]] == zen + jd
     assert stack.zenlayer.counter.by_action == {"DescribeImages": 1}
     assert stack.jdcloud.counter.by_action == {"describeImages": 1}
+
+
+SORTED_ALL = """
+query($first: Int) {
+  images(orderBy: [{field: CREATED_AT, direction: DESC}], first: $first) { totalCount edges { node { id } } }
+}
+"""
+
+
+async def test_a_sorted_listing_reads_every_page_of_every_source_once(stack: Stack) -> None:
+    await location_counts(stack)
+    stack.reset_calls()
+    for first in (1, 500):  # the cost does not depend on the page asked for
+        body = await stack.graphql(SORTED_ALL, {"first": first})
+        assert len(body["data"]["images"]["edges"]) == first
+    # Zenlayer: one page of 1000 per zone. JD Cloud, pages of 100: cn-north-1 public (270 images) 3 and
+    # its other four sources 1 each; cn-east-2 public (100) 1 + 4; cn-south-1 5. The second query: cache.
+    assert stack.zenlayer.counter.by_action == {"DescribeImages": 5}
+    assert stack.jdcloud.counter.by_action == {"describeImages": 7 + 5 + 5}
+
+
+async def test_sorted_unsorted_and_per_location_listings_in_one_operation_share_their_calls() -> None:
+    together = """
+    {
+      sorted: images(orderBy: [{field: NAME}], first: 5) { edges { node { id } } }
+      plain: images(first: 5) { edges { node { id } } }
+      locations { id images(orderBy: [{field: NAME}], first: 2) { totalCount edges { node { id } } } }
+    }
+    """
+    async with running_stack(cache_ttl=0) as uncached:
+        await uncached.graphql(SORTED_ALL, {"first": 5})
+        alone = uncached.calls
+        uncached.reset_calls()
+        body = await uncached.graphql(together)
+        assert "errors" not in body, body["errors"]
+        assert uncached.calls == alone  # DescribeZones and every source page once, whatever reads them

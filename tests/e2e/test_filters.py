@@ -14,6 +14,7 @@ import pytest
 
 from providers.base import ImageRecord, ImageSource, ImageStatus, OsType, ProviderName
 from providers.jdcloud.catalog import default_catalog as jdcloud_catalog
+from providers.jdcloud.records import JD_IMAGE_SOURCES
 from providers.jdcloud.records import parse_image as parse_jdcloud
 from providers.zenlayer.catalog import default_catalog as zenlayer_catalog
 from providers.zenlayer.records import parse_image as parse_zenlayer
@@ -74,11 +75,60 @@ CASES: list[Any] = [
     ({"zenlayer": {"imageType": "CUSTOM_IMAGE"}}, zen(lambda r: r.raw.get("imageType") == "CUSTOM_IMAGE")),
     ({"zenlayer": {"category": "FreeBSD"}}, zen(lambda r: r.platform == "FreeBSD")),
     ({"jdcloud": {"rootDeviceType": "localDisk"}}, jd(lambda r: r.root_device_type == "localDisk")),
-    ({"jdcloud": {"offline": True}},
-     jd(lambda r: r.source_raw not in ("public", "thirdparty") or r.offline is True)),
+    # offline only has meaning for public and thirdparty images: it selects among those only (an AND)
+    ({"jdcloud": {"offline": True}}, jd(lambda r: r.source_raw in ("public", "thirdparty") and r.offline is True)),
     ({"jdcloud": {"imageSource": "private", "launchPermission": "ownerOnly"}, "providers": ["JDCLOUD"]},
      lambda r: r.source_raw == "private" and r.launch_permission == "ownerOnly"),
     ({"jdcloud": {"bootMode": "uefi"}, "providers": ["JDCLOUD"]}, lambda r: r.boot_mode == "uefi"),
+    # Every raw sub-filter value, each an AND with everything else (a raw value narrows its provider only).
+    *[({"jdcloud": {"imageSource": s}}, jd(lambda r, s=s: r.source_raw == s)) for s in JD_IMAGE_SOURCES],
+    ({"jdcloud": {"offline": False}},
+     jd(lambda r: r.source_raw in ("public", "thirdparty") and not r.offline)),
+    ({"jdcloud": {"offline": True, "imageSource": "thirdparty"}},
+     jd(lambda r: r.source_raw == "thirdparty" and r.offline is True)),
+    ({"jdcloud": {"platform": "Windows Server"}}, jd(lambda r: r.platform == "Windows Server")),
+    ({"jdcloud": {"rootDeviceType": "cloudDisk"}}, jd(lambda r: r.root_device_type == "cloudDisk")),
+    # launchPermission only has meaning for private images: it selects among those only
+    *[({"jdcloud": {"launchPermission": p}}, jd(lambda r, p=p: r.source_raw == "private" and r.launch_permission == p))
+      for p in ("ownerOnly", "specifiedUsers")],
+    ({"jdcloud": {"status": "ready"}}, jd(lambda r: r.status_raw == "ready")),
+    ({"jdcloud": {"status": "creating"}}, jd(lambda r: r.status_raw == "creating")),
+    ({"jdcloud": {"architecture": "arm64"}}, jd(lambda r: r.architecture == "arm64")),
+    ({"jdcloud": {"bootMode": "bios"}}, jd(lambda r: r.boot_mode == "bios")),
+    ({"jdcloud": {"instanceIds": ["i-cn10001", "i-ce20003"]}},
+     jd(lambda r: r.instance_id in ("i-cn10001", "i-ce20003"))),
+    ({"jdcloud": {"serviceCode": "vm"}}, jd(lambda r: r.raw.get("serviceCode") == "vm")),
+    ({"zenlayer": {"imageType": "PUBLIC_IMAGE"}}, zen(lambda r: r.image_type == "PUBLIC_IMAGE")),
+    *[({"zenlayer": {"imageSource": s}}, zen(lambda r, s=s: r.source_raw == s)) for s in ("OFFICIAL", "MARKETING",
+                                                                                          "CUSTOM")],
+    ({"zenlayer": {"osType": "windows"}}, zen(lambda r: (r.os_type_raw or "").lower() == "windows")),
+    ({"zenlayer": {"osType": "any"}}, zen(lambda r: r.os_type_raw == "any")),
+    ({"zenlayer": {"imageStatus": "SYNCING"}}, zen(lambda r: r.status_raw == "SYNCING")),
+    ({"zenlayer": {"imageStatus": "AVAILABLE"}}, zen(lambda r: r.status_raw == "AVAILABLE")),
+    # Normalized filters not covered above, and ANDs across them and the raw sub-filters.
+    ({"imageIds": ["ubuntu2404_20240712", "img-cn1pri0004", "img-m5s0****30"]},
+     lambda r: r.image_id in ("ubuntu2404_20240712", "img-cn1pri0004", "img-m5s0****30")),
+    ({"tags": [{"key": "team"}]}, lambda r: "team" in tag_keys(r)),
+    ({"tags": [{"key": "team"}, {"key": "env", "value": "dev"}]},
+     lambda r: "team" in tag_keys(r) and ("env", "dev") in {(t.key, t.value) for t in r.tags}),
+    ({"tagKeys": ["team"], "tags": [{"key": "os", "value": "ubuntu"}]},
+     lambda r: "team" in tag_keys(r) and ("os", "ubuntu") in {(t.key, t.value) for t in r.tags}),
+    ({"osType": "LINUX", "status": "AVAILABLE", "jdcloud": {"offline": False, "rootDeviceType": "localDisk"},
+      "zenlayer": {"imageType": "CUSTOM_IMAGE"}},
+     lambda r: r.os_type is OsType.LINUX and r.status is ImageStatus.AVAILABLE
+     and zen(lambda z: z.image_type == "CUSTOM_IMAGE")(r)
+     and jd(lambda j: j.source_raw in ("public", "thirdparty") and not j.offline
+            and j.root_device_type == "localDisk")(r)),
+    ({"source": "CUSTOM", "name": "image", "jdcloud": {"launchPermission": "specifiedUsers"}},
+     lambda r: r.source is ImageSource.CUSTOM and "image" in r.name.lower()
+     and jd(lambda j: j.launch_permission == "specifiedUsers")(r)),
+    ({"platform": "CentOS", "architecture": "x86_64", "status": "CREATING"},
+     lambda r: r.platform == "CentOS" and r.architecture == "x86_64" and r.status is ImageStatus.CREATING),
+    ({"imageIds": ["img-cn1pub0024", "img-cn1pub0003", "img-cn1pri0002"], "jdcloud": {"offline": True}},
+     lambda r: r.image_id == "img-cn1pub0024"),  # with ids JD Cloud ignores offline: the service applies it
+    ({"imageIds": ["img-cn1pri0002", "img-cn1pri0003", "img-cn1pub0003"],
+      "jdcloud": {"launchPermission": "ownerOnly"}},
+     lambda r: r.image_id == "img-cn1pri0002"),
 ]
 
 

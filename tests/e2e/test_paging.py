@@ -64,7 +64,7 @@ async def test_empty_pages_and_cursor_edges(stack: Stack) -> None:
     assert empty["edges"] == [] and empty["pageInfo"]["startCursor"] is None
     assert empty["totalCount"] > 0 and empty["pageInfo"]["hasNextPage"]
     nothing = await page(stack, filter={"name": "no image is called this"}, first=10)
-    assert nothing == {"totalCount": 0, "edges": [], "pageInfo": {
+    assert nothing == {"totalCount": 0, "complete": True, "failedSources": [], "edges": [], "pageInfo": {
         "hasNextPage": False, "hasPreviousPage": False, "startCursor": None, "endCursor": None}}
     all_ids = await everything(stack)
     last = await page(stack, last=1)

@@ -36,7 +36,7 @@ def service_env(stack: Stack) -> dict[str, str]:
         ZENLAYERCLOUD_DOMAIN=urlsplit(stack.zenlayer.url).netloc, ZENLAYERCLOUD_SCHEME="http",
         JDCLOUD_ACCESS_KEY=JD_DEMO.access_key, JDCLOUD_SECRET_KEY=JD_DEMO.secret_key,
         JDCLOUD_VM_ENDPOINT=stack.jdcloud.url, JDCLOUD_DISK_ENDPOINT=stack.jdcloud.url,
-        JDCLOUD_REGIONS=",".join(sorted(jdcloud_catalog().regions)), CIG_CACHE_URL=REDIS_TEST_URL,
+        JDCLOUD_REGIONS=",".join(sorted(jdcloud_catalog().regions_with_images)), CIG_CACHE_URL=REDIS_TEST_URL,
     )
 
 

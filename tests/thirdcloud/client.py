@@ -16,6 +16,7 @@ from providers.base import (
     ProviderName,
     VolumePage,
     VolumeRecord,
+    VolumeStatus,
 )
 from providers.errors import AuthFailedError, BadRequestError, NotFoundError, ProviderError
 from providers.http import HttpRequest, HttpResponse, Transport
@@ -38,9 +39,9 @@ def _image(raw: Mapping[str, Any], location: str) -> ImageRecord:
 
 def _volume(raw: Mapping[str, Any], location: str) -> VolumeRecord:
     return VolumeRecord(
-        provider=NAME, location=location, disk_id=raw["id"], name=raw["name"], disk_type=None, category=None,
-        size_gib=raw["sizeGiB"], status_raw=raw["state"], instance_id=None, zone_id=None, encrypted=None,
-        snapshot_id=None, created_at=None, tags=(), raw=raw,
+        provider=NAME, location=location, disk_id=raw["id"], name=raw["name"],
+        status=VolumeStatus.IN_USE if raw["state"] == "attached" else VolumeStatus.AVAILABLE, raw=raw,
+        size_gib=raw["sizeGiB"], status_raw=raw["state"],
     )
 
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from providers.base import ImageSource, Location
-from providers.config import Lookup, Secret, secret
+from providers.config import Lookup, Secret, optional, secret, string
 from providers.http import Transport
-from providers.query import ImageQuery, Params, Source, VolumeQuery, equals
+from providers.query import ImageQuery, Origin, Plan, Source, Trust, VolumeQuery, among, equals, same
 from providers.spec import ProviderSpec, RawParam
 
 from . import catalog, emulator
@@ -27,7 +27,7 @@ class ThirdSettings:
 
 
 def load(lookup: Lookup) -> ThirdSettings:
-    url = str(lookup("THIRDCLOUD_URL") or ThirdSettings.url)
+    url = optional(lookup, "THIRDCLOUD_URL", string, ThirdSettings.url)
     return ThirdSettings(url=url, token=secret(lookup, "THIRDCLOUD_TOKEN"))
 
 
@@ -39,23 +39,29 @@ def client(transport: Transport, settings: ThirdSettings) -> ThirdClient:
     return ThirdClient(transport, settings.url, settings.token.value if settings.token else "")
 
 
-def plan_image_sources(query: ImageQuery, locations: Sequence[Location]) -> list[Source]:
+TESTS = {"ids": among("image_id"), "family": same("platform")}
+
+
+def plan_image_sources(query: ImageQuery, locations: Sequence[Location], trust: Trust) -> list[Source]:
     """ids and `family` (the raw sub-input, or `platform`) are pushed down; everything else is residual."""
     if query.tags or query.tag_keys or query.architecture:
         return []
-    params = Params(query.raw_for(NAME))
-    params.put("ids", list(query.image_ids) if query.image_ids else None)
-    params.put("family", query.platform)
-    if params.impossible:
-        return []
-    residual = tuple(equals(attribute, value) for attribute, value in (
-        ("os_type", query.os_type), ("source", query.source), ("status", query.status)) if value is not None)
     if query.source not in (None, ImageSource.OFFICIAL, ImageSource.CUSTOM):
         return []
+    plan = Plan(trust, TESTS)
+    for param, value in query.raw_for(NAME).items():
+        plan.push(param, value, Origin.RAW)
+    plan.push("ids", list(query.image_ids) if query.image_ids else None, Origin.FILTER)
+    plan.push("family", query.platform, Origin.FILTER)
+    if plan.impossible:
+        return []
+    for attribute, value in (("os_type", query.os_type), ("source", query.source), ("status", query.status)):
+        if value is not None:
+            plan.keep(equals(attribute, value))
     if query.name is not None:
         name = query.name.lower()
-        residual += (lambda record: name in record.name.lower(),)
-    return [Source(NAME, loc.id, params.values, residual) for loc in locations]
+        plan.keep(lambda record: name in record.name.lower())
+    return [plan.source(NAME, loc.id) for loc in locations]
 
 
 def volume_params(query: VolumeQuery) -> dict[str, Any]:
@@ -63,8 +69,8 @@ def volume_params(query: VolumeQuery) -> dict[str, Any]:
     return {k: v for k, v in params.items() if v is not None}
 
 
-def _run(host: str, port: int, settings: Any) -> None:
-    raise SystemExit("the third cloud's emulator runs inside tests only")
+def _environment(settings: Any, url: str) -> dict[str, str]:
+    return {"THIRDCLOUD_URL": url, "THIRDCLOUD_TOKEN": catalog.DEMO_TOKEN}
 
 
 SPEC = ProviderSpec(
@@ -77,7 +83,10 @@ SPEC = ProviderSpec(
     create_client=client,
     create_emulator=emulator.create_app,
     emulated_settings=emulated,
-    run_emulator=_run,
+    standalone_emulator=lambda settings: emulator.create_app(),
+    emulator_environment=_environment,
+    endpoint_of=lambda settings: settings.url,
+    diagnose=lambda error, settings: [],
     plan_image_sources=plan_image_sources,
     image_params=(RawParam("family", "family", str, "`family`, e.g. `debian`."),),
     image_params_description="Raw Third Cloud ListImages parameters, sent as given.",

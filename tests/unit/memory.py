@@ -20,6 +20,7 @@ from providers.base import (
     ProviderName,
     VolumePage,
     VolumeRecord,
+    VolumeStatus,
 )
 from providers.errors import NotFoundError, UnavailableError
 from resolvers.loaders import Limits, RequestScope
@@ -34,8 +35,7 @@ def image(provider: ProviderName, location: str, image_id: str, os_type: OsType 
 
 
 def volume(provider: ProviderName, location: str, disk_id: str) -> VolumeRecord:
-    return VolumeRecord(provider, location, disk_id, None, None, None, None, None, None, None, None, None, None,
-                        (), raw={})
+    return VolumeRecord(provider, location, disk_id, disk_id, VolumeStatus.AVAILABLE, raw={})
 
 
 class MemoryCatalog:

@@ -183,13 +183,17 @@ def objects(draw: st.DrawFn) -> dict[str, Any]:
     if edges and draw(st.booleans()):
         edges.insert(draw(st.integers(0, len(edges))), None)  # a null edge in a non-null list
     node_pool = [*chosen_images, *chosen_volumes, None, "not a node"]
-    connection = ImageConnection(edges=edges, page_info=page_info, total_count=draw(st.integers(0, 5000)),
+    complete = draw(st.booleans())
+    connection = ImageConnection(edges=edges, page_info=page_info,
+                                 total_count=draw(st.integers(0, 5000)) if complete else None,
+                                 complete=complete, failed_sources=[] if complete else ["jdcloud/cn-north-1/public"],
                                  oldest_data_age_seconds=draw(st.none() | st.floats(0, 1e6)))
     return {
         # now and then a null for the non-null root: graphql-core's error for the root position itself
         "images": draw(st.sampled_from([connection, connection, connection, None])),
         "volumes": VolumeConnection(edges=[VolumeEdge(cursor=f"v{i}", node=v) for i, v in enumerate(chosen_volumes)],
-                                    page_info=page_info, total_count=len(chosen_volumes), oldest_data_age_seconds=None),
+                                    page_info=page_info, total_count=len(chosen_volumes), complete=True,
+                                    failed_sources=[], oldest_data_age_seconds=None),
         "node": draw(st.sampled_from(node_pool)),
     }
 
@@ -299,7 +303,7 @@ def test_the_cases_exercise_the_compiled_path() -> None:
     context = {"images": ImageConnection(
         edges=[ImageEdge(cursor="c", node=Image.from_record(r)) for r in image_records[:3]],
         page_info=PageInfo(has_next_page=False, has_previous_page=False, start_cursor=None, end_cursor=None),
-        total_count=3, oldest_data_age_seconds=None), "volumes": None, "node": None}
+        total_count=3, complete=True, failed_sources=[], oldest_data_age_seconds=None), "volumes": None, "node": None}
     before = OUTCOMES.executions["compiled"]
     document = "{ images { edges { node { id name tags { key } } } nodes { osType } } }"
     assert _answer(COMPILED, document, {}, context) == _answer(PLAIN, document, {}, context)

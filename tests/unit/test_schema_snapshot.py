@@ -2,7 +2,8 @@
 
 Other subgraphs and supergraph builds compose against the committed file, so a schema change that is
 not re-exported would silently compose an outdated contract. Regenerate with
-`cloud-images-graphql export-schema --output schema.graphql`.
+`cloud-images-graphql export-schema --output schema.graphql`, which also writes schema.client.graphql
+(the same API without federation, for client tooling).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-from graphql_api.schema import schema
+from graphql_api.schema import client_sdl, schema
 
 ROOT = Path(__file__).resolve().parents[2]
 SNAPSHOT = ROOT / "schema.graphql"
@@ -41,4 +42,15 @@ def test_service_sdl_is_the_committed_schema() -> None:
     assert result.data is not None
     assert result.data["_service"]["sdl"] + "\n" == SNAPSHOT.read_text(), (
         f"`_service {{ sdl }}` differs from schema.graphql; regenerate with `{REGENERATE}`"
+    )
+
+
+def test_committed_client_schema_matches_live_schema() -> None:
+    """schema.client.graphql (what codegen, editors and the Python `gql` client read) is current too."""
+    client = ROOT / "schema.client.graphql"
+    assert client.is_file(), f"schema.client.graphql is missing; create it with `{REGENERATE}`"
+    saved, live = client.read_text(), client_sdl()
+    assert saved == live, (
+        f"schema.client.graphql differs from the live schema; regenerate it with `{REGENERATE}` and commit it.\n"
+        f"{_difference(saved, live)}"
     )

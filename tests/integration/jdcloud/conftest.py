@@ -22,4 +22,4 @@ async def emulator() -> AsyncIterator[Emulated]:
 async def client(emulator: Emulated) -> AsyncIterator[JdcloudClient]:
     async with transport() as t:
         yield JdcloudClient(t, DEMO_CREDENTIALS, vm_endpoint=emulator.url, disk_endpoint=emulator.url,
-                            regions=default_catalog().regions)
+                            regions=default_catalog().regions_with_images)

@@ -92,8 +92,8 @@ async def test_the_seed_example(client: ZenlayerClient) -> None:
     assert [dict(r.raw) for r in page.records] == [dict(r) for r in SEED_IMAGES]
     assert page.request_id and page.request_id.startswith("T")
     first = page.records[0]
-    assert (first.name, first.platform, first.os_version, first.size_gib, first.tags) == (
-        "Ubuntu Server 24.04 LTS", "Ubuntu", "Server 24.04 LTS", 20.0, ())
+    assert (first.name, first.platform, first.os_version, first.disk_size_gib, first.image_type, first.tags) == (
+        "Ubuntu Server 24.04 LTS", "Ubuntu", "Server 24.04 LTS", 20.0, "PUBLIC_IMAGE", ())
 
 
 @pytest.mark.parametrize("size", [1, 7, 13, 61, 62, 1000])
@@ -356,7 +356,7 @@ async def test_one_odd_record_never_fails_a_page(caplog: pytest.LogCaptureFixtur
     assert [r.image_id for r in page.records] == ["good-1", "good-2"]
     assert (page.total_count, page.skipped) == (4, 2)
     first, second = page.records
-    assert (first.size_gib, first.os_type, first.status, first.status_raw) == (
+    assert (first.disk_size_gib, first.os_type, first.status, first.status_raw) == (
         12.5, OsType.WINDOWS, ImageStatus.OTHER, "REPLICATING")
     assert first.tags == (Tag("env", "prod"),)
     assert (second.name, second.os_type, second.source, second.tags) == ("good-2", OsType.OTHER, ImageSource.OTHER, ())

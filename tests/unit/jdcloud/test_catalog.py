@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from providers.jdcloud.catalog import build_catalog, default_catalog
+from providers.jdcloud.config import DEFAULT_REGIONS
 from providers.jdcloud.records import JD_IMAGE_SOURCES, parse_image, parse_volume
 
 CATALOG = default_catalog()
@@ -13,7 +14,7 @@ NORTH = CATALOG.images_by_region["cn-north-1"]
 
 def test_deterministic_and_unique() -> None:
     assert build_catalog() == build_catalog()
-    for region in CATALOG.regions:
+    for region in CATALOG.regions_with_images:
         image_ids = [r["imageId"] for r in CATALOG.images_by_region[region]]
         disk_ids = [d["diskId"] for d in CATALOG.disks_by_region[region]]
         assert len(set(image_ids)) == len(image_ids) and len(set(disk_ids)) == len(disk_ids)
@@ -21,7 +22,10 @@ def test_deterministic_and_unique() -> None:
 
 
 def test_sizes() -> None:
-    assert CATALOG.regions == ("cn-north-1", "cn-east-2", "cn-south-1")
+    assert CATALOG.regions_with_images == ("cn-north-1", "cn-east-2", "cn-south-1")
+    # Every region of the service's default JDCLOUD_REGIONS is known; the one without demo data is empty.
+    assert set(CATALOG.regions) == set(DEFAULT_REGIONS)
+    assert CATALOG.images_by_region["cn-east-1"] == () and CATALOG.disks_by_region["cn-east-1"] == ()
     north = Counter(r["imageSource"] for r in NORTH)
     assert north["public"] >= 260  # `first: 250` on public costs three pages of 100
     assert north == {"public": 270, "thirdparty": 30, "private": 25, "shared": 10, "community": 15}

@@ -94,7 +94,8 @@ def test_the_seed_record_reads_fully() -> None:
         "img-m5s0****29", "CentOS 8.2 64位", "CentOS", "8.2")
     assert record.os_type is OsType.LINUX and record.source is ImageSource.OFFICIAL
     assert record.status is ImageStatus.AVAILABLE and record.status_raw == "ready"
-    assert record.min_disk_size_gib == 40 and record.size_gib == pytest.approx(2494 / 1024)
+    assert record.min_disk_size_gib == 40 and record.file_size_gib == pytest.approx(2494 / 1024)
+    assert record.disk_size_gib == 40 and record.owner_pin == "admin" and record.snapshot_id == "snapshot-h8u1****36"
     assert record.created_at == datetime(2021, 1, 28, 8, 49, 5, tzinfo=UTC)  # 16:49:05 China time
     assert record.boot_mode == "bios" and record.raw["uefiSupport"] is False
     assert record.progress == 100 and record.launch_permission == "all" and record.root_device_type == "cloudDisk"
@@ -121,7 +122,7 @@ def test_odd_shapes_are_read_leniently() -> None:
     assert record.os_type is OsType.WINDOWS and record.os_type_raw == "Windows"
     assert record.source is ImageSource.CUSTOM and record.source_raw == "self"
     assert record.status is ImageStatus.FAILED
-    assert record.min_disk_size_gib == 60 and record.size_gib == 2.0 and record.progress == 45
+    assert record.min_disk_size_gib == 60 and record.file_size_gib == 2.0 and record.progress == 45
     assert record.offline is True and record.boot_mode == "uefi"
     assert record.created_at == datetime(2024, 5, 1, 10, tzinfo=UTC)
     assert record.tags == ()

@@ -54,7 +54,7 @@ def test_absent_tags_are_empty() -> None:
                                                 (None, None), (True, None)])
 def test_image_size_as_string_or_number(size: Any, expected: float | None) -> None:
     record = records.parse_image(image(imageSize=size), "z")
-    assert record is not None and record.size_gib == expected
+    assert record is not None and record.disk_size_gib == expected and record.file_size_gib is None
 
 
 @pytest.mark.parametrize(("value", "expected"), [("40", 40), (40, 40), (None, None), ("4.5", None)])
