@@ -88,10 +88,11 @@ async def _plan_field(planner: Planner, name: str, args: dict[str, Any]) -> None
     from .image_listing import image_query
     from .schema import volume_query
 
-    paging = {k: args.get(k) for k in ("first", "after", "last", "before")}
+    paging: dict[str, Any] = {k: args.get(k) for k in ("first", "after", "last", "before")}
     try:
         if name == "images":
-            await planner.connection(IMAGES, image_query(args.get("filter")), **paging)
+            whole = bool(args.get("order_by") or args.get("distinct_on"))  # sorted in the service: read whole
+            await planner.connection(IMAGES, image_query(args.get("filter")), **paging, whole=whole)
         elif name == "volumes":
             await planner.connection(VOLUMES, volume_query(args.get("filter")), **paging)
         elif name in ("image", "volume"):

@@ -133,8 +133,10 @@ class Planner:
 
     async def connection(
         self, kind: ListingKind[Any, Any], query: Any, *, first: int | None,
-        after: str | None, last: int | None, before: str | None,
+        after: str | None, last: int | None, before: str | None, whole: bool = False,
     ) -> None:
+        """Count one connection's calls; `whole`: it is sorted (or picks one per group), so the service
+        reads every selected source whole, whatever window it answers."""
         try:
             args = page_args(self.scope, query.digest(), first=first, after=after, last=last, before=before)
         except ServiceError:
@@ -149,7 +151,7 @@ class Planner:
         firsts = [await self._page(action, source, 1) for source in sources]
         counts: list[int | None] = []
         for source, page in zip(sources, firsts, strict=True):
-            counts.append(await self._whole(action, source, page) if source.residual else
+            counts.append(await self._whole(action, source, page) if source.residual or whole else
                           (None if page is None else page.total_count))
         if all(c is not None for c in counts):
             await self._window_exact(action, sources, [c or 0 for c in counts], args)

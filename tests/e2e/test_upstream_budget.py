@@ -11,6 +11,8 @@ from .harness import Stack, running_stack
 WARM = "{ locations { id } }"
 JD_PUBLIC = '{providers: [JDCLOUD], locations: ["cn-north-1"], source: OFFICIAL}'
 REPRESENTATIVE = [
+    # sorted in the service: all three pages of the source, whatever the window (before anything caches them)
+    f"{{ images(first: 2, orderBy: [{{field: NAME}}], filter: {JD_PUBLIC}) {{ totalCount }} }}",
     "{ images(first: 10) { totalCount edges { node { id } } } }",
     "{ volumes(first: 5) { totalCount } }",
     '{ a: images(first: 3, filter: {name: "Ubuntu"}) { totalCount } b: images(first: 3, filter: {name: "Ubuntu"}) '
