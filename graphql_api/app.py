@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import metadata
 
+from prometheus_client import Counter
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -51,6 +52,7 @@ class _RequestMetrics:
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
+        self._children: dict[tuple[str, int], Counter] = {}  # bounded: five routes times the HTTP statuses
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -68,7 +70,11 @@ class _RequestMetrics:
         finally:
             path = scope.get("path", "")
             route = path if path in ("/graphql", "/healthz", "/readyz", "/metrics") else "other"
-            self.metrics.http_requests.labels(route, str(status["code"])).inc()
+            key = (route, status["code"])
+            child = self._children.get(key)
+            if child is None:  # resolved once per route and status: a label lookup costs more than the count
+                child = self._children[key] = self.metrics.http_requests.labels(route, str(status["code"]))
+            child.inc()
 
 
 def create_app(settings: Settings | None = None) -> Starlette:

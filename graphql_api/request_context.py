@@ -12,9 +12,9 @@ goes back in the `X-Request-Id` response header.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
-import uuid
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -91,7 +91,8 @@ def with_request_id(extensions: dict[str, Any]) -> dict[str, Any]:
 
 
 def new_request_id() -> str:
-    return uuid.uuid4().hex
+    """32 random hex digits, like `uuid4().hex` without building a UUID on every request."""
+    return os.urandom(16).hex()
 
 
 def note_upstream(outcome: CallOutcome) -> None:
@@ -171,7 +172,7 @@ class RequestContextMiddleware:
             duration_ms = round((time.perf_counter() - started) * 1000, 3)
             if span is not None:
                 span.finish(status, info)
-            if not quiet:
+            if not quiet and log.isEnabledFor(logging.INFO):  # the line's fields cost time on every request
                 # The path is the client's text: escaped, so it cannot forge lines in the text log.
                 shown = path[:MAX_LOGGED_PATH].encode("unicode_escape").decode("ascii")
                 log.info(
