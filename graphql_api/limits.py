@@ -16,21 +16,34 @@ refuse the same inputs the same way, each with HTTP 400 and a stable code:
     URI_TOO_LONG         (414) a GET path and query over CIG_MAX_URL_BYTES
 
 Fragments and directives per document are validation rules (`document_rule`, GRAPHQL_VALIDATION_FAILED
-naming the limit); tokens are counted by the parser (GRAPHQL_PARSE_FAILED). A value echoed into an
+naming the limit); tokens are counted by the parser (GRAPHQL_PARSE_FAILED), which also refuses empty
+selection sets (`ParseLimits`). A value echoed into an
 error message is cut to `MAX_ECHO` characters and made encodable (`safe_text`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from cross_web import HTTPException
 from graphql import ASTValidationRule, DirectiveNode, DocumentNode, FragmentDefinitionNode, GraphQLError
+from strawberry.extensions import MaxTokensLimiter
 
 MAX_ECHO = 200  # characters of a client's value quoted in an error message
 MAX_MESSAGE = 1_000  # characters of any error message
+
+
+class ParseLimits(MaxTokensLimiter):
+    """At most `max_token_count` tokens, and no empty selection set (`{}`, `images { }`): a syntax error
+    (GRAPHQL_PARSE_FAILED), as graphql-js and the classic grammar have it. graphql-core 3.3 parses them,
+    and Strawberry's depth limiter then fails on them with an internal error."""
+
+    def on_operation(self) -> Iterator[None]:
+        self.execution_context.parse_options["allow_empty_selection_sets"] = False
+        yield from super().on_operation()
 
 
 class RequestRefused(HTTPException):

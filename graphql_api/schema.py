@@ -16,7 +16,6 @@ from strawberry import relay
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
-    MaxTokensLimiter,
     QueryDepthLimiter,
     ValidationCache,
 )
@@ -34,7 +33,7 @@ from .execution import Engine, ExecutionMode, ExecutionObserver, executor_class
 from .execution.documents import DocumentCache, ParsedDocuments
 from .federation import Info, Schema
 from .image_listing import images_field, providers_of
-from .limits import document_rule
+from .limits import ParseLimits, document_rule
 from .operations import OperationScope
 from .request_context import OperationInfo
 from .settings import DEFAULTS
@@ -195,7 +194,7 @@ def build_schema(
         types=[*NODE_TYPES.values(), ImageConnection, VolumeConnection, PageInfo],
         config=StrawberryConfig(disable_field_suggestions=not field_suggestions),
         extensions=[
-            lambda: MaxTokensLimiter(max_token_count=max_tokens),
+            lambda: ParseLimits(max_token_count=max_tokens),
             *([lambda: DocumentCache(documents)] if documents is not None else []),
             lambda: AddValidationRules(limit_rules),
             # Frontends send the same few documents over and over: validate each once.

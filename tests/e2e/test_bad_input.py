@@ -81,3 +81,10 @@ async def test_depth_and_alias_limits(stack: Stack) -> None:
     assert codes(await stack.graphql("{ " + aliases + " }")) == ["GRAPHQL_VALIDATION_FAILED"]
     assert codes(await stack.graphql("{ images { edges { node { nme } } } }")) == ["GRAPHQL_VALIDATION_FAILED"]
     assert codes(await stack.graphql("{ images { ")) == ["GRAPHQL_PARSE_FAILED"]
+
+
+@pytest.mark.parametrize("document", ["{}", "{ images { } }", "query Q { ...F } fragment F on Query { }",
+                                      "{ images { edges { node { ... on Image { } } } } }"])
+async def test_an_empty_selection_set_is_a_syntax_error(stack: Stack, document: str) -> None:
+    answer = await stack.graphql(document)
+    assert codes(answer) == ["GRAPHQL_PARSE_FAILED"] and "data" not in answer
