@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from importlib import metadata
 
-from prometheus_client import Counter
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -27,15 +27,16 @@ from . import request_context
 from . import settings as settings_module
 from .api_keys import ApiKeys
 from .context import Context, build_context
-from .cors import CORSMiddleware
+from .cors import CORSMiddleware, CorsPolicy
 from .endpoint import GraphQLEndpoint, negotiate
 from .execution import ExecutionMode
-from .front import Front
+from .front import Front, RateLimit
 from .graphiql import ASSETS_PATH, find_assets
+from .hit_path import HitPath
 from .limits import RequestLimits
 from .metrics import Metrics
 from .request_context import RequestContextMiddleware
-from .response_cache import ResponseCache, ResponseCacheFront
+from .response_cache import RequestLookup, ResponseCache, ResponseCacheFront
 from .schema import build_schema
 from .services import Services, running
 from .settings import Settings
@@ -47,12 +48,11 @@ READY_TIMEOUT_SECONDS = 5.0
 
 
 class _RequestMetrics:
-    """Counts HTTP requests by route and status."""
+    """The request counter around every request (500 when the app sent no response)."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
-        self._children: dict[tuple[str, int], Counter] = {}  # bounded: five routes times the HTTP statuses
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -68,13 +68,7 @@ class _RequestMetrics:
         try:
             await self.app(scope, receive, send_wrapper)  # type: ignore[arg-type]
         finally:
-            path = scope.get("path", "")
-            route = path if path in ("/graphql", "/healthz", "/readyz", "/metrics") else "other"
-            key = (route, status["code"])
-            child = self._children.get(key)
-            if child is None:  # resolved once per route and status: a label lookup costs more than the count
-                child = self._children[key] = self.metrics.http_requests.labels(route, str(status["code"]))
-            child.inc()
+            self.metrics.count_request(scope.get("path", ""), status["code"])
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -201,23 +195,42 @@ def create_app(settings: Settings | None = None) -> Starlette:
     ]
     if settings.graphiql and assets.directory is not None:
         routes.append(Mount(ASSETS_PATH.rstrip("/"), StaticFiles(directory=assets.directory), name="graphiql-assets"))
-    app = Starlette(routes=routes, lifespan=lifespan)
+    api_rate = RateLimit(api_keys, settings.rate_limit, settings.rate_burst)
+    cors = CorsPolicy(settings.cors_origins) if settings.cors_origins else None
+    lookup = RequestLookup(response_cache, negotiate) if response_cache is not None else None
+    app = ServiceApp(routes=routes, lifespan=lifespan)
+    if lookup is not None and tracing is None and settings.response_cache.hit_path:
+        app.hit_path = partial(
+            HitPath, lookup=lookup, rate=api_rate, cors=cors, metrics=metrics,
+            max_url_bytes=settings.max_url_bytes, max_body_bytes=settings.max_body_bytes,
+        )
     # Outermost last: the request id, log line and span cover everything, answers from caches included.
     # The response cache's front is innermost: a hit skips routing, the endpoint and Strawberry, and still
-    # gets CORS headers, its count in /metrics, a request id and a log line.
-    if response_cache is not None:
-        app.add_middleware(ResponseCacheFront, cache=response_cache, negotiate=negotiate)
+    # gets CORS headers, its count in /metrics, a request id and a log line (the hit path, ahead of all
+    # of them, does that work itself).
+    if lookup is not None:
+        app.add_middleware(ResponseCacheFront, lookup=lookup)
     # Outside the response cache (no hit without a key, within the rate, under the size limits), inside
     # CORS (its refusals carry CORS headers, preflights are answered before it).
     app.add_middleware(
-        Front, api_keys=api_keys, max_url_bytes=settings.max_url_bytes,
-        max_body_bytes=settings.max_body_bytes, rate_limit=settings.rate_limit, rate_burst=settings.rate_burst,
+        Front, api_keys=api_keys, rate=api_rate, max_url_bytes=settings.max_url_bytes,
+        max_body_bytes=settings.max_body_bytes,
     )
-    if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, origins=settings.cors_origins)
+    if cors is not None:
+        app.add_middleware(CORSMiddleware, policy=cors)
     app.add_middleware(_RequestMetrics, metrics=metrics)
     app.add_middleware(RequestContextMiddleware, tracing=tracing)
     return app
+
+
+class ServiceApp(Starlette):
+    """Starlette, with the response cache's hit path (graphql_api.hit_path) ahead of its whole stack."""
+
+    hit_path: Callable[[ASGIApp], ASGIApp] | None = None
+
+    def build_middleware_stack(self) -> ASGIApp:
+        stack = super().build_middleware_stack()
+        return stack if self.hit_path is None else self.hit_path(stack)
 
 
 def request_limits(settings: Settings) -> RequestLimits:

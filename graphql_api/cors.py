@@ -33,39 +33,23 @@ EXPOSED_HEADERS = "X-Request-Id"
 PREFLIGHT_MAX_AGE_SECONDS = 600
 
 
-class CORSMiddleware:
-    def __init__(self, app: ASGIApp, origins: Sequence[str]) -> None:
-        self.app = app
+class CorsPolicy:
+    """The allow-list, and what answers and preflights carry under it."""
+
+    def __init__(self, origins: Sequence[str]) -> None:
         self.any_origin = "*" in origins
         self.origins = frozenset(o.lower() for o in origins if o != "*")
 
     def allows(self, origin: str) -> bool:
         return self.any_origin or origin.lower() in self.origins
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = Headers(scope=scope)
-        origin = headers.get("origin")
-        if origin is None:
-            await self.app(scope, receive, send)
-            return
-        if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
-            await self.preflight(origin, headers["access-control-request-method"])(scope, receive, send)
-            return
-        allowed = self.allows(origin)
-
-        async def send_with_cors(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                response_headers = MutableHeaders(scope=message)
-                response_headers.add_vary_header("Origin")
-                if allowed:
-                    response_headers["Access-Control-Allow-Origin"] = "*" if self.any_origin else origin
-                    response_headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
-            await send(message)
-
-        await self.app(scope, receive, send_with_cors)
+    def add_headers(self, start: Message, origin: str) -> None:
+        """What an answer to a request from `origin` carries (`start` is its `http.response.start`)."""
+        response_headers = MutableHeaders(scope=start)
+        response_headers.add_vary_header("Origin")
+        if self.allows(origin):
+            response_headers["Access-Control-Allow-Origin"] = "*" if self.any_origin else origin
+            response_headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
 
     def preflight(self, origin: str, method: str) -> Response:
         if not self.allows(origin) or method.upper() not in ALLOWED_METHODS:
@@ -83,3 +67,29 @@ class CORSMiddleware:
             "Access-Control-Max-Age": str(PREFLIGHT_MAX_AGE_SECONDS),
             "Vary": "Origin",
         })
+
+
+class CORSMiddleware:
+    def __init__(self, app: ASGIApp, policy: CorsPolicy) -> None:
+        self.app = app
+        self.policy = policy
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        origin = headers.get("origin")
+        if origin is None:
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
+            await self.policy.preflight(origin, headers["access-control-request-method"])(scope, receive, send)
+            return
+
+        async def send_with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                self.policy.add_headers(message, origin)
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)

@@ -40,24 +40,43 @@ async def _refuse(send: Send, status: int, message: str, code: str, headers: dic
     await send({"type": "http.response.body", "body": body})
 
 
-class Front:
-    def __init__(
-        self, app: ASGIApp, *, api_keys: ApiKeys, max_url_bytes: int, max_body_bytes: int,
-        rate_limit: float = 0.0, rate_burst: int = 0,
-    ) -> None:
-        self.app = app
+class RateLimit:
+    """CIG_RATE_LIMIT: a GCRA bucket per API key (or per client address without keys) in this process."""
+
+    def __init__(self, api_keys: ApiKeys, rate_limit: float = 0.0, rate_burst: int = 0) -> None:
         self.api_keys = api_keys
-        self.max_url_bytes = max_url_bytes
-        self.max_body_bytes = max_body_bytes
         self.rule = Rule(rate_limit, rate_burst or max(1, int(rate_limit * 2))) if rate_limit > 0 else None
         self.buckets = LocalStore()
+
+    async def admit(self, scope: Scope, client: str) -> bool:
+        """Take this request's slot; False when the client is over its rate (nothing is taken then)."""
+        if self.rule is None:
+            return True
+        if not self.api_keys.required:
+            peer = scope.get("client")
+            client = f"address:{peer[0] if peer else '-'}"
+        return await self.buckets.reserve([Bucket(f"rate:{client}", self.rule)], "rate:-", 0.0) is not None
+
+
+def url_bytes(scope: Scope) -> int:
+    """The request target's length as CIG_MAX_URL_BYTES counts it: path and query string."""
+    return len(scope.get("raw_path") or scope["path"].encode()) + len(scope.get("query_string", b""))
+
+
+class Front:
+    def __init__(self, app: ASGIApp, *, api_keys: ApiKeys, rate: RateLimit, max_url_bytes: int,
+                 max_body_bytes: int) -> None:
+        self.app = app
+        self.api_keys = api_keys
+        self.rate = rate
+        self.max_url_bytes = max_url_bytes
+        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("path") != GRAPHQL_PATH:
             await self.app(scope, receive, send)
             return
-        length = len(scope.get("raw_path") or scope["path"].encode()) + len(scope.get("query_string", b""))
-        if length > self.max_url_bytes:
+        if url_bytes(scope) > self.max_url_bytes:
             await _refuse(send, 414, f"the URL is longer than {self.max_url_bytes} bytes; send the query in a "
                           "POST body", "URI_TOO_LONG")
             return
@@ -67,16 +86,12 @@ class Front:
             await _refuse(send, 401, "missing or unknown API key: send `Authorization: Bearer <key>`",
                           "UNAUTHENTICATED", {"WWW-Authenticate": 'Bearer realm="graphql"'})
             return
-        if self.rule is not None:
-            if not self.api_keys.required:
-                peer = scope.get("client")
-                client = f"address:{peer[0] if peer else '-'}"
-            wait = await self.buckets.reserve([Bucket(f"rate:{client}", self.rule)], "rate:-", 0.0)
-            if wait is None:
-                retry = max(1, math.ceil(self.rule.interval))
-                await _refuse(send, 429, f"more than {self.rule.rate:g} requests per second; retry in {retry} s",
-                              "RATE_LIMITED", {"Retry-After": str(retry)})
-                return
+        rule = self.rate.rule
+        if rule is not None and not await self.rate.admit(scope, client):
+            retry = max(1, math.ceil(rule.interval))
+            await _refuse(send, 429, f"more than {rule.rate:g} requests per second; retry in {retry} s",
+                          "RATE_LIMITED", {"Retry-After": str(retry)})
+            return
         if scope["method"] == "POST":
             replay = await self._read_body(scope, receive, send, headers)
             if replay is None:

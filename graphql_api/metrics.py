@@ -20,6 +20,7 @@ from providers.breaker import CircuitState
 from providers.http import CallOutcome
 
 CIRCUIT_VALUES = {CircuitState.CLOSED: 0, CircuitState.HALF_OPEN: 1, CircuitState.OPEN: 2}
+ROUTES = frozenset({"/graphql", "/healthz", "/readyz", "/metrics"})  # other paths are counted as `other`
 # prometheus_client's own variable, read when it is imported
 MULTIPROCESS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -27,6 +28,7 @@ MULTIPROCESS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
+        self._requests: dict[tuple[str, int], Counter] = {}  # bounded: five routes times the HTTP statuses
         self.http_requests = Counter(
             "cig_http_requests", "HTTP requests served, by route and status.", ["route", "status"],
             registry=self.registry,
@@ -127,6 +129,15 @@ class Metrics:
     def observe_compile(self, result: str, seconds: float) -> None:
         self.plans.labels(result).inc()
         self.plan_seconds.observe(seconds)
+
+    def count_request(self, path: str, status: int) -> None:
+        """One HTTP request answered, in `cig_http_requests_total` by route and status."""
+        route = path if path in ROUTES else "other"
+        key = (route, status)
+        child = self._requests.get(key)
+        if child is None:  # resolved once per route and status: a label lookup costs more than the count
+            child = self._requests[key] = self.http_requests.labels(route, str(status))
+        child.inc()
 
     def observe_upstream(self, outcome: CallOutcome) -> None:
         self.upstream_requests.labels(outcome.provider, outcome.action, outcome.outcome).inc()

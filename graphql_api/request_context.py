@@ -169,17 +169,27 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            duration_ms = round((time.perf_counter() - started) * 1000, 3)
             if span is not None:
                 span.finish(status, info)
-            if not quiet and log.isEnabledFor(logging.INFO):  # the line's fields cost time on every request
-                # The path is the client's text: escaped, so it cannot forge lines in the text log.
-                shown = path[:MAX_LOGGED_PATH].encode("unicode_escape").decode("ascii")
-                log.info(
-                    "%s %s %d %.1fms", scope["method"], shown, status, duration_ms,
-                    extra={"fields": {
-                        "method": scope["method"], "path": shown, "status": status, "durationMs": duration_ms,
-                        **info.fields(),
-                    }},
-                )
+            if not quiet:
+                log_request(scope["method"], path, status, started, info)
             _current.reset(token)
+
+
+def log_request(method: str, path: str, status: int, started: float, info: RequestInfo) -> None:
+    """The request's log line (INFO), with `info` current so the formatter stamps its request id."""
+    if not log.isEnabledFor(logging.INFO):  # the line's fields cost time on every request
+        return
+    duration_ms = round((time.perf_counter() - started) * 1000, 3)
+    # The path is the client's text: escaped, so it cannot forge lines in the text log.
+    shown = path[:MAX_LOGGED_PATH].encode("unicode_escape").decode("ascii")
+    token = _current.set(info)
+    try:
+        log.info(
+            "%s %s %d %.1fms", method, shown, status, duration_ms,
+            extra={"fields": {
+                "method": method, "path": shown, "status": status, "durationMs": duration_ms, **info.fields(),
+            }},
+        )
+    finally:
+        _current.reset(token)

@@ -20,11 +20,12 @@
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import math
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -208,82 +209,117 @@ class ResponseCache:
         return [(b"etag", entry.etag.encode()), (b"cache-control", control.encode()), (b"vary", self.vary)]
 
 
+class Skip(enum.Enum):
+    """Why a front does not look a request up."""
+
+    PASS = "pass"  # not one the cache answers: HTML for browsers, refused or malformed requests
+    BYPASS = "bypass"  # one it must not answer: a dry run, `Cache-Control: no-cache` (counted)
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """What a request is looked up by, read from its method and headers before its body."""
+
+    method: str
+    media: str
+    client: str
+    if_none_match: bytes | None
+
+
+def first_headers(scope: Scope) -> dict[bytes, bytes]:
+    """The request's headers by name; of a repeated header the first, as Starlette's `Headers.get` reads it."""
+    return dict(reversed(scope["headers"]))
+
+
 class ResponseCacheFront:
-    """Answers repeated requests from the response cache before routing, middleware or parsing.
+    """Answers repeated requests from the response cache before routing or parsing.
 
     Everything it cannot answer passes to `app` unchanged (a POST body already read is replayed), with a
     `Pending` in the scope for the endpoint. Browsers asking for HTML, refused or malformed requests and
     `Cache-Control: no-cache` requests (unless CIG_RESPONSE_CACHE_HONOR_NO_CACHE is off) pass without one.
     """
 
-    def __init__(self, app: ASGIApp, cache: ResponseCache, negotiate: Callable[[str | None], str | None]) -> None:
+    def __init__(self, app: ASGIApp, lookup: RequestLookup) -> None:
         self.app = app
+        self.lookup = lookup
+        self.cache = lookup.cache
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        cache, lookup = self.cache, self.lookup
+        if cache.store is None or scope["type"] != "http" or scope["path"] != GRAPHQL_PATH:
+            await self.app(scope, receive, send)
+            return
+        probe = lookup.probe(scope, first_headers(scope))
+        if not isinstance(probe, Probe):
+            if probe is Skip.BYPASS:
+                cache.bypasses.inc()
+            await self.app(scope, receive, send)
+            return
+        payload, first = await request_payload(scope, receive)
+        raw, entry = await lookup.find(probe, payload)
+        if entry is None:
+            scope[PENDING] = Pending(raw, probe.media, probe.client, probe.method, probe.if_none_match)
+            await self.app(scope, receive if first is None else replaying(first, receive), send)
+            return
+        cache.hits.inc()
+        start, body = lookup.answer(probe, entry)
+        await send(start)
+        await send(body)
+
+
+class RequestLookup:
+    """Finding a request's stored answer from its raw bytes: what the fronts share."""
+
+    def __init__(self, cache: ResponseCache, negotiate: Callable[[str | None], str | None]) -> None:
         self.cache = cache
         self.negotiate = negotiate
         self._media: dict[bytes | None, str | None] = {}
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def probe(self, scope: Scope, headers: Mapping[bytes, bytes]) -> Probe | Skip:
+        """What to look a `/graphql` request up by, or why not to."""
         cache = self.cache
-        store = cache.store
-        method = scope.get("method")
-        if store is None or scope["type"] != "http" or scope["path"] != GRAPHQL_PATH or method not in ("GET", "POST"):
-            await self.app(scope, receive, send)
-            return
-        accept = authorization = content_type = cache_control = if_none_match = None
-        for name, value in scope["headers"]:
-            if name == b"accept":
-                accept = value
-            elif name == b"authorization":
-                authorization = value
-            elif name == b"content-type":
-                content_type = value
-            elif name == b"cache-control":
-                cache_control = value
-            elif name == b"if-none-match":
-                if_none_match = value
-            elif name == DRY_RUN:
-                # A plan, not an answer: never looked up, never stored (graphql_api.budget).
-                cache.bypasses.inc()
-                await self.app(scope, receive, send)
-                return
+        method = scope["method"]
+        if method not in ("GET", "POST"):
+            return Skip.PASS
+        if DRY_RUN in headers:  # a plan, not an answer: never looked up, never stored (graphql_api.budget)
+            return Skip.BYPASS
+        accept = headers.get(b"accept")
         media = self._negotiated(accept)
-        client = cache.api_keys.scope(authorization)
+        client = cache.api_keys.scope(headers.get(b"authorization"))
         if method == "GET":
-            payload: bytes = scope["query_string"]
-            usable = bool(payload) and b"text/html" not in (accept or b"")
+            usable = bool(scope["query_string"]) and b"text/html" not in (accept or b"")
         else:
+            content_type = headers.get(b"content-type")
             usable = content_type is not None and content_type.split(b";")[0].strip().lower() == b"application/json"
         if media is None or client is None or not usable:
-            await self.app(scope, receive, send)
-            return
+            return Skip.PASS
+        cache_control = headers.get(b"cache-control")
         if cache_control is not None and cache.settings.honor_no_cache and _no_cache(cache_control):
-            cache.bypasses.inc()
-            await self.app(scope, receive, send)
-            return
-        first: Message | None = None
-        if method == "POST":
-            payload, first = await _read_body(receive)
-        raw = cache.raw_key(method, media, client, payload)
+            return Skip.BYPASS
+        return Probe(method, media, client, headers.get(b"if-none-match"))
+
+    async def find(self, probe: Probe, payload: bytes) -> tuple[bytes, Entry | None]:
+        """The request's digest, and the entry stored under it (None: a miss)."""
+        cache = self.cache
+        store = cache.store
+        raw = cache.raw_key(probe.method, probe.media, probe.client, payload)
+        if store is None:
+            return raw, None
         canonical = store.aliases.get(raw)
         entry = await store.get(canonical) if canonical is not None else None
-        if entry is None:
-            if canonical is not None:
-                store.aliases.drop(raw)
-            scope[PENDING] = Pending(raw, media, client, method, if_none_match)
-            await self.app(scope, receive if first is None else replaying(first, receive), send)
-            return
-        cache.hits.inc()
-        if method == "POST":
-            await send({"type": "http.response.start", "status": 200, "headers": entry.headers})
-            await send({"type": "http.response.body", "body": entry.body})
-            return
-        extra = cache.http_headers(entry, client)
-        if etag_matches(if_none_match, entry.etag.encode()):
-            await send({"type": "http.response.start", "status": 304, "headers": extra})
-            await send({"type": "http.response.body", "body": b""})
-            return
-        await send({"type": "http.response.start", "status": 200, "headers": entry.headers + extra})
-        await send({"type": "http.response.body", "body": entry.body})
+        if entry is None and canonical is not None:
+            store.aliases.drop(raw)
+        return raw, entry
+
+    def answer(self, probe: Probe, entry: Entry) -> tuple[Message, Message]:
+        """A hit's `http.response.start` and body: for GET with its HTTP caching headers, 304 when the
+        client holds it already."""
+        if probe.method == "POST":
+            return _start(200, list(entry.headers)), {"type": "http.response.body", "body": entry.body}
+        extra = self.cache.http_headers(entry, probe.client)
+        if etag_matches(probe.if_none_match, entry.etag.encode()):
+            return _start(304, extra), {"type": "http.response.body", "body": b""}
+        return _start(200, entry.headers + extra), {"type": "http.response.body", "body": entry.body}
 
     def _negotiated(self, accept: bytes | None) -> str | None:
         try:
@@ -295,6 +331,17 @@ class ResponseCacheFront:
             self._media.clear()  # clients sending ever new Accept headers get no memory from it
         self._media[accept] = media
         return media
+
+
+def _start(status: int, headers: list[tuple[bytes, bytes]]) -> Message:
+    return {"type": "http.response.start", "status": status, "headers": headers}
+
+
+async def request_payload(scope: Scope, receive: Receive) -> tuple[bytes, Message | None]:
+    """What the raw key digests: a GET's query string, a POST's whole body (and the message replaying it)."""
+    if scope["method"] == "POST":
+        return await _read_body(receive)
+    return scope["query_string"], None
 
 
 DRY_RUN = b"x-dry-run"

@@ -142,6 +142,7 @@ class ResponseCacheSettings:
     max_entries: int = 10_000  # memory backend: answers held
     max_entry_bytes: int = 4 * 1024 * 1024  # a larger answer is served, never stored
     honor_no_cache: bool = True  # a request's `Cache-Control: no-cache` skips the cache
+    hit_path: bool = True  # hits answered ahead of every middleware (graphql_api.hit_path); false: inside them
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,6 +317,7 @@ def _response_cache(lookup: Lookup) -> ResponseCacheSettings:
         max_entries=optional(lookup, f"{name}_MAX_ENTRIES", integer(1), d.max_entries),
         max_entry_bytes=optional(lookup, f"{name}_MAX_ENTRY_BYTES", integer(1), d.max_entry_bytes),
         honor_no_cache=optional(lookup, f"{name}_HONOR_NO_CACHE", boolean, d.honor_no_cache),
+        hit_path=optional(lookup, f"{name}_HIT_PATH", boolean, d.hit_path),
     )
 
 
