@@ -42,7 +42,8 @@ class ParseLimits(MaxTokensLimiter):
     and Strawberry's depth limiter then fails on them with an internal error."""
 
     def on_operation(self) -> Iterator[None]:
-        self.execution_context.parse_options["allow_empty_selection_sets"] = False
+        # Strawberry's ParseOptions type names only max_tokens; it passes every option to graphql-core's parse.
+        self.execution_context.parse_options["allow_empty_selection_sets"] = False  # type: ignore[typeddict-unknown-key]
         yield from super().on_operation()
 
 
