@@ -167,7 +167,7 @@ if TYPE_CHECKING:
     ImageConnection = Connection[Image]
 else:
     ImageEdge, ImageConnection = connection_types(
-        Image, Image.from_record, singular="an image", plural="images",
+        Image, singular="an image", plural="images",
         order="(JD Cloud) image source in the order public, thirdparty, private, shared, community, then the "
         "provider's own order; `orderBy` sorts by its fields first and keeps this order for ties",
     )

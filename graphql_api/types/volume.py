@@ -88,6 +88,6 @@ if TYPE_CHECKING:
     VolumeConnection = Connection[Volume]
 else:
     VolumeEdge, VolumeConnection = connection_types(
-        Volume, Volume.from_record, singular="a volume", plural="volumes",
+        Volume, singular="a volume", plural="volumes",
         order="the provider's own order",
     )
