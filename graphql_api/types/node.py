@@ -68,6 +68,13 @@ class KindNode(relay.Node):
         return nodes.node_id(record.provider, record.location, cls.kind.id_of(record))
 
     @classmethod
+    def relay_id(cls, node_id: str) -> strawberry.ID:
+        """The `id` field's value, encoded as relay.Node's own `id` resolver encodes it (`GlobalID` of the
+        type name and `node_id`). A kind's type declares `id` as a plain field holding it, so it is encoded
+        once per node (per cached record, with the memo) instead of resolved on every request."""
+        return strawberry.ID(relay.to_base64(cls.kind.typename, node_id))
+
+    @classmethod
     async def resolve_reference(cls, info: strawberry.Info[Context, None], id: strawberry.ID) -> Self | None:
         record = await nodes.resolve(info.context, str(id), cls.kind)
         return cls.of(record, memo=info.context.limits.answer_memo) if record is not None else None

@@ -20,12 +20,14 @@ from typing import Any
 import orjson
 import pytest
 from graphql import GraphQLObjectType, GraphQLSchema, get_named_type, is_leaf_type
+from strawberry import relay
 
 from graphql_api import settings as settings_module
 from graphql_api.context import build_context
 from graphql_api.schema import build_schema
 from graphql_api.services import Services, running
 from graphql_api.types.image import Image
+from graphql_api.types.volume import Volume
 from providers.base import ImageStatus
 from providers.cache import CachedCatalog
 from providers.memory_cache import BoundedMemoryCache
@@ -36,7 +38,7 @@ from resolvers import listing
 from resolvers.kinds import IMAGES
 from resolvers.loaders import RequestScope
 
-from .memory import LIMITS, MemoryCatalog, image
+from .memory import LIMITS, MemoryCatalog, image, volume
 
 SCHEMA = build_schema()
 CLOCK_FIELDS = {"oldestDataAgeSeconds"}  # the answer's age when it is built: the clock's, not the data's
@@ -119,6 +121,8 @@ async def test_answers_with_the_memo_are_the_answers_built_fresh() -> None:
             building = await answer(services, document, memo=True)
             reading = await answer(services, document, memo=True)
             assert b'"errors":[]' in fresh, fresh[:2000]
+            for found in orjson.loads(fresh)["data"].values():  # every lookup found its node
+                assert found is not None and (not isinstance(found, list) or None not in found), document
             assert building == fresh, document
             assert reading == fresh, document
 
@@ -246,3 +250,14 @@ def test_the_memo_never_leaves_the_process_and_a_changed_record_starts_its_own()
     assert not changed.memo
     assert Image.of(changed, memo=True).status.name == "UNAVAILABLE"
     assert Image.of(record, memo=True).status.name == "AVAILABLE"
+
+
+@pytest.mark.parametrize(("node", "record"), [(Image, image(ZENLAYER, "asia-east-1a", "img-1")),
+                                              (Volume, volume(ZENLAYER, "asia-east-1a", "disk-1"))])
+def test_the_id_a_node_is_built_with_is_the_relay_global_id(node: Any, record: Any) -> None:
+    """`id` is a plain field holding what relay.Node's `id` resolver answers: the GlobalID of the GraphQL
+    type name and the node id, in its string form (how the ID scalar serializes it)."""
+    expected = relay.GlobalID(node.__strawberry_definition__.name, node.global_node_id(record))
+    built = node.of(record, memo=False)
+    assert built._id == str(expected)
+    assert relay.GlobalID.from_id(built._id) == expected
