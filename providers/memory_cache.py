@@ -6,7 +6,8 @@ would take on Redis), measured once when stored: stores follow provider calls, n
 Values are kept as objects, not pickles: pages are never mutated, and unpickling on every hit cost
 more than building the answer. Keeping objects also keeps what the layers above derive from them in
 their `memo` (`providers.base.Memo`: nodes, verifications), which the pickled size leaves out: held
-memory is then more than `max_bytes` counts, in proportion to the entries read since stored.
+memory is then more than `max_bytes` counts, by the records read since stored (a demo image record
+pickles to about 0.9 KB; its node takes about 3.4 KB).
 """
 
 from __future__ import annotations
