@@ -97,7 +97,7 @@ def images_field(*, description: str, scoped: bool) -> Any:
             info.context, query, sort_of(order_by, distinct_on), first=first, after=after, last=last,
             before=before, path=info.path.as_list(),
         )
-        return ImageConnection.from_page(page)
+        return ImageConnection.from_page(page, memo=info.context.limits.answer_memo)
 
     resolve.__annotations__ = {
         "root": Annotated[Any, StrawberryParent()],

@@ -60,12 +60,12 @@ def volume_query(filter: VolumeFilter | None) -> VolumeQuery:
     )
 
 
-def _as_node(found: nodes.Found | None) -> KindNode | None:
-    return None if found is None else NODE_TYPES[found[0].typename].from_record(found[1])
+def _as_node(found: nodes.Found | None, *, memo: bool) -> KindNode | None:
+    return None if found is None else NODE_TYPES[found[0].typename].of(found[1], memo=memo)
 
 
-async def _node(pending: Awaitable[nodes.Found | None]) -> KindNode | None:
-    return _as_node(await pending)
+async def _node(pending: Awaitable[nodes.Found | None], *, memo: bool) -> KindNode | None:
+    return _as_node(await pending, memo=memo)
 
 
 def _connection_field(
@@ -82,7 +82,7 @@ def _connection_field(
             info.context, kind, to_query(filter), first=first, after=after, last=last, before=before,
             path=info.path.as_list(),
         )
-        return connection.from_page(page)  # type: ignore[attr-defined]
+        return connection.from_page(page, memo=info.context.limits.answer_memo)  # type: ignore[attr-defined]
 
     plural = f"{kind.noun}s"
     resolve.__annotations__ = {
@@ -140,7 +140,7 @@ class Query:
     async def node(
         self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="A global id.")]
     ) -> relay.Node | None:
-        return await _node(nodes.resolve_node(info.context, str(id)))
+        return await _node(nodes.resolve_node(info.context, str(id)), memo=info.context.limits.answer_memo)
 
     @strawberry.field(
         description="Objects by global ids (Relay), in the order given, at most 100. An id that does not "
@@ -152,7 +152,8 @@ class Query:
         self, info: Info,
         ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global ids, at most 100.")],
     ) -> list[relay.Node | None]:
-        return [_node(p) for p in nodes.resolve_nodes(info.context, [str(i) for i in ids])]  # type: ignore[misc]
+        memo = info.context.limits.answer_memo
+        return [_node(p, memo=memo) for p in nodes.resolve_nodes(info.context, [str(i) for i in ids])]  # type: ignore[misc]
 
     @strawberry.field(description="Zenlayer zones and JD Cloud regions that images and volumes can be listed in "
                       "(the ids `ImageFilter.locations` and `VolumeFilter.locations` take), in provider order, "

@@ -199,6 +199,8 @@ class Settings:
     rate_burst: int = setting(0, integer(0))  # requests a client may send at once above the rate; 0 = twice the rate
     memory_cache_max_entries: int = setting(10_000, integer(1))  # provider answers held by the memory:// cache
     memory_cache_max_bytes: int = setting(256 * 1024 * 1024, integer(1024))  # their pickled size, together
+    # Nodes and pushdown verifications built once per answer the provider cache holds (providers.base.Memo)
+    answer_memo: bool = setting(True, boolean)
     # What loading noticed without refusing: unknown variables, tables and keys, with the nearest known name.
     warnings: tuple[str, ...] = field(default=(), compare=False)
     # Where the settings suggested provider credentials were meant (a provider or unknown table in the
@@ -219,6 +221,7 @@ class Settings:
             default_page_size=self.default_page_size, max_page_size=self.max_page_size,
             max_scan_items=self.max_scan_items, max_node_ids=self.max_node_ids,
             operation_timeout=self.operation_timeout or None, min_max_age=self.min_max_age,
+            answer_memo=self.answer_memo,
         )
 
 

@@ -69,6 +69,21 @@ class VolumeStatus(enum.Enum):
     OTHER = "OTHER"
 
 
+class Memo(dict[Any, Any]):
+    """What the layers above derive from one provider answer (a record's GraphQL node, a page's
+    pushdown verification), kept with the answer itself: in the process-memory cache, which keeps
+    objects, it is built once and lives and dies with the cache entry, so it needs no bound of its own.
+    Only values that depend on the answer alone belong here, never anything of one request. Pickled
+    empty, so Redis never stores it (an answer read back from Redis derives it again); never part of a
+    record's equality; not an init argument, so a `dataclasses.replace` copy starts with its own, and a
+    changed record never reuses what was derived from the original."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> tuple[type[Memo], tuple[()]]:
+        return (Memo, ())
+
+
 @dataclass(frozen=True, slots=True)
 class Tag:
     key: str
@@ -129,6 +144,7 @@ class ImageRecord:
     # When the provider answered (epoch seconds); kept with the record through the cache, so every
     # node can say how old it is. Not part of the record's identity.
     fetched_at: float = field(default_factory=time.time, compare=False, repr=False)
+    memo: Memo = field(default_factory=Memo, init=False, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +156,7 @@ class ImagePage:
     request_id: str | None = None
     skipped: int = 0  # records that could not be read at all (no id); logged, never fatal
     fetched_at: float = field(default_factory=time.time)  # when the provider answered (epoch seconds)
+    memo: Memo = field(default_factory=Memo, init=False, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +193,7 @@ class VolumeRecord:
     created_at: datetime | None = None
     tags: tuple[Tag, ...] = ()
     fetched_at: float = field(default_factory=time.time, compare=False, repr=False)  # as ImageRecord's
+    memo: Memo = field(default_factory=Memo, init=False, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +202,7 @@ class VolumePage:
     total_count: int
     request_id: str | None = None
     fetched_at: float = field(default_factory=time.time)  # when the provider answered (epoch seconds)
+    memo: Memo = field(default_factory=Memo, init=False, compare=False, repr=False)
 
 
 class ImageCatalog(Protocol):

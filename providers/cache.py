@@ -52,7 +52,7 @@ log = logging.getLogger("providers.cache")
 
 T = TypeVar("T")
 
-KEY_VERSION = "v2"  # bump when the cached value's shape changes
+KEY_VERSION = "v3"  # bump when the cached value's shape changes (v3: records and pages carry a `memo`)
 
 # Called with the time (epoch seconds) each answer served in the current operation stops being fresh.
 freshness: ContextVar[Callable[[float], None] | None] = ContextVar("freshness", default=None)

@@ -17,6 +17,9 @@ Pushdown is verified: every record of every page read for a source is checked ag
 that source pushed down (`Source.pushed`). A contradicted condition (provider drift) or a refused
 parameter the service chose is a lesson for `providers.trust`; the query is then planned again with it,
 so its own answer stays exact (at most `MAX_PLANS` plannings; each one learns at least one lesson).
+What a page contradicts depends on the page and the conditions alone, so it is found once per page the
+provider cache holds and kept in the page's memo (`Limits.answer_memo`); the lesson is taught on every
+read, as the trust registry may not know it yet.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-from providers.base import ImageRecord, Location, ProviderName
+from providers.base import ImageRecord, Location, Memo, ProviderName
 from providers.errors import ProviderError
 from providers.query import ImageQuery, Source, VolumeQuery
 from providers.trust import TrustRegistry, refused_parameter
@@ -55,6 +58,9 @@ class Page(Protocol[R_co]):
     @property
     def fetched_at(self) -> float: ...
 
+    @property
+    def memo(self) -> Memo: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Listing(Generic[R]):
@@ -77,14 +83,25 @@ class Attempt:
     """One planning of a query: whether its listings taught the trust registry anything."""
 
     trust: TrustRegistry
+    memo: bool  # `Limits.answer_memo`: find a cached page's contradictions once
     learned: bool = False
 
-    async def verify(self, source: Source, records: Sequence[ImageRecord]) -> None:
-        """Check records answered for `source` against what it pushed down; a contradiction is drift."""
-        contradicted = {pushed.param for record in records for pushed in source.contradicted(record)}
-        for param in sorted(contradicted):
+    async def verify(self, source: Source, page: Page[ImageRecord]) -> None:
+        """Check a page answered for `source` against what it pushed down; a contradiction is drift."""
+        for param in sorted(self._contradicted(source, page)):
             self.learned = True
             await self.trust.drift(source.provider, param, source.label)
+
+    def _contradicted(self, source: Source, page: Page[ImageRecord]) -> frozenset[str]:
+        if not self.memo:
+            return contradicted(source, page.records)
+        # The tests are made from (parameter, value) alone (`providers.query.Plan.push`): equal reprs, one
+        # verification. The page belongs to one provider, whose tests these are.
+        key = ("contradicted", repr([(pushed.param, pushed.value) for pushed in source.pushed]))
+        found: frozenset[str] | None = page.memo.get(key)
+        if found is None:
+            found = page.memo[key] = contradicted(source, page.records)
+        return found
 
     async def absorbs(self, source: Source, error: ProviderError) -> bool:
         pushed = refused_parameter(error, source.pushed)
@@ -97,6 +114,11 @@ class Attempt:
     def check(self) -> None:
         if self.learned:
             raise Replan
+
+
+def contradicted(source: Source, records: Sequence[ImageRecord]) -> frozenset[str]:
+    """The pushed-down parameters of `source` that some of `records` contradict."""
+    return frozenset(pushed.param for record in records for pushed in source.contradicted(record))
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +211,7 @@ def listing_of(
     async def fetch(number: int) -> Page[R]:
         page: Page[R] = await loader.load(PageKey.of(source.provider, source.location, source.params, number, size))
         if attempt is not None and source.pushed:
-            await attempt.verify(source, page.records)  # type: ignore[arg-type]
+            await attempt.verify(source, page)  # type: ignore[arg-type]
         return page
 
     async def absorbs(error: ProviderError) -> bool:
@@ -219,7 +241,7 @@ async def list_connection(
     unlisted = tuple(p.value for p in providers if p not in locations)
     await scope.trust.sync()
     for _ in range(MAX_PLANS):
-        attempt = Attempt(scope.trust)
+        attempt = Attempt(scope.trust, scope.limits.answer_memo)
         sources = kind.plan(query, locations, scope.trust.trust)
         try:
             return await connection(

@@ -65,8 +65,8 @@ class ResourceKey:
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Service limits, built from the settings (`Settings.limits`, where the defaults live); every one is
-    documented in the README and settable with CIG_* variables."""
+    """Service limits and the switches resolvers read, built from the settings (`Settings.limits`, where
+    the defaults live); every one is documented in the README and settable with CIG_* variables."""
 
     default_page_size: int
     max_page_size: int
@@ -74,6 +74,8 @@ class Limits:
     max_node_ids: int  # ids per `nodes` query
     operation_timeout: float | None  # seconds one operation may spend on provider calls; None = no deadline
     min_max_age: float  # the freshest data a client may demand (`Cache-Control: max-age`)
+    # Derive nodes and verifications once per cached provider answer (`providers.base.Memo`); False: per request
+    answer_memo: bool
 
 
 async def _settle(tasks: Sequence[Any]) -> list[Any]:

@@ -6,7 +6,6 @@ connection has the same fields, descriptions and `from_page`; a kind only says i
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 import strawberry
@@ -14,6 +13,8 @@ from strawberry.federation.schema_directives import Cost, ListSize
 
 from providers.registry import PROVIDERS
 from resolvers.listing import ConnectionPage
+
+from .node import KindNode
 
 N = TypeVar("N")
 
@@ -49,7 +50,7 @@ class Connection(Protocol[N]):
     """What `connection_types` builds, for the type checker: a page of nodes from a resolver's page."""
 
     @classmethod
-    def from_page(cls, page: ConnectionPage[Any]) -> Connection[N]: ...
+    def from_page(cls, page: ConnectionPage[Any], *, memo: bool) -> Connection[N]: ...
 
 
 def provider_order() -> str:
@@ -58,10 +59,11 @@ def provider_order() -> str:
 
 
 def connection_types(
-    node: type, from_record: Callable[[Any], Any], *, singular: str, plural: str, order: str
+    node: type[KindNode], *, singular: str, plural: str, order: str
 ) -> tuple[type, type[Connection[Any]]]:
     """(Edge, Connection) for `node`: `singular` ("an image"), `plural` ("images"), `order` (after the
-    provider and location order, what orders a location's items)."""
+    provider and location order, what orders a location's items). `from_page(page, memo=)` makes the
+    nodes with `node.of` (`memo`: `Limits.answer_memo`)."""
     edge_namespace: dict[str, Any] = {
         "__annotations__": {"cursor": str, "node": node},
         "cursor": strawberry.field(
@@ -77,9 +79,9 @@ def connection_types(
 
     nodes.__annotations__ = {"return": list[node]}  # type: ignore[valid-type]
 
-    def from_page(cls: Any, page: ConnectionPage[Any]) -> Any:
+    def from_page(cls: Any, page: ConnectionPage[Any], *, memo: bool) -> Any:
         return cls(
-            edges=[edge(cursor=e.cursor, node=from_record(e.record)) for e in page.edges],
+            edges=[edge(cursor=e.cursor, node=node.of(e.record, memo=memo)) for e in page.edges],
             page_info=PageInfo.from_page(page),
             total_count=page.total_count if page.complete else None,
             complete=page.complete,

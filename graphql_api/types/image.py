@@ -32,6 +32,7 @@ from .provenance import Provenance
 class Image(KindNode, Provenance):
     kind = IMAGES
     node_id: relay.NodeID[str]
+    _id: strawberry.ID = strawberry.field(name="id")  # relay.Node's `id`, encoded once: `KindNode.relay_id`
     provider: CloudProvider = strawberry.field(description="The cloud the image belongs to.")
     location: str = strawberry.field(description="Zenlayer zone id (e.g. `asia-east-1a`) or JD Cloud region id "
                                      "(e.g. `cn-north-1`).")
@@ -119,8 +120,10 @@ class Image(KindNode, Provenance):
 
     @classmethod
     def from_record(cls, record: base.ImageRecord) -> Image:
+        node_id = cls.global_node_id(record)
         return cls(
-            node_id=cls.global_node_id(record),
+            node_id=node_id,
+            _id=cls.relay_id(node_id),
             provider=from_provider(record.provider),
             location=record.location,
             image_id=record.image_id,
@@ -167,7 +170,7 @@ if TYPE_CHECKING:
     ImageConnection = Connection[Image]
 else:
     ImageEdge, ImageConnection = connection_types(
-        Image, Image.from_record, singular="an image", plural="images",
+        Image, singular="an image", plural="images",
         order="(JD Cloud) image source in the order public, thirdparty, private, shared, community, then the "
         "provider's own order; `orderBy` sorts by its fields first and keeps this order for ties",
     )

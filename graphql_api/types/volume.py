@@ -31,6 +31,7 @@ from .provenance import Provenance
 class Volume(KindNode, Provenance):
     kind = VOLUMES
     node_id: relay.NodeID[str]
+    _id: strawberry.ID = strawberry.field(name="id")  # relay.Node's `id`, encoded once: `KindNode.relay_id`
     provider: CloudProvider = strawberry.field(description="The cloud the volume belongs to.")
     location: str = strawberry.field(description="Zenlayer zone id or JD Cloud region id the volume was listed in.")
     volume_id: str = strawberry.field(description="The provider's own disk id (Zenlayer `diskId`, a numeric string; "
@@ -61,8 +62,10 @@ class Volume(KindNode, Provenance):
 
     @classmethod
     def from_record(cls, record: base.VolumeRecord) -> Volume:
+        node_id = cls.global_node_id(record)
         return cls(
-            node_id=cls.global_node_id(record),
+            node_id=node_id,
+            _id=cls.relay_id(node_id),
             provider=from_provider(record.provider),
             location=record.location,
             volume_id=record.disk_id,
@@ -88,6 +91,6 @@ if TYPE_CHECKING:
     VolumeConnection = Connection[Volume]
 else:
     VolumeEdge, VolumeConnection = connection_types(
-        Volume, Volume.from_record, singular="a volume", plural="volumes",
+        Volume, singular="a volume", plural="volumes",
         order="the provider's own order",
     )

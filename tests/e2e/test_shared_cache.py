@@ -26,7 +26,7 @@ async def test_two_service_instances_share_answers_through_redis(redis_db: redis
         assert await page(second, **query) == {**expected}
         assert second.calls == 0  # every provider answer came from Redis
     keys = [key.decode() for key in await redis_db.keys("*")]
-    assert keys and all(key.startswith(("cig:v2:", "cig:quota:v1:", "cig:v1:response:")) for key in keys)
+    assert keys and all(key.startswith(("cig:v3:", "cig:quota:v1:", "cig:v1:response:")) for key in keys)
     secrets = (ZEN_DEMO.access_key_password, JD_DEMO.secret_key, ZEN_DEMO.access_key_id, JD_DEMO.access_key)
     assert not [key for key in keys if any(secret in key for secret in secrets)]
 

@@ -26,7 +26,7 @@ from providers.errors import NotFoundError, UnavailableError
 from resolvers.loaders import Limits, RequestScope
 
 LIMITS = Limits(default_page_size=3, max_page_size=50, max_scan_items=5, max_node_ids=5, operation_timeout=None,
-                min_max_age=0.0)
+                min_max_age=0.0, answer_memo=True)
 
 
 def image(provider: ProviderName, location: str, image_id: str, os_type: OsType = OsType.LINUX) -> ImageRecord:
