@@ -9,6 +9,7 @@ and records by id (the loaders, `resolvers.loaders`), and how a query becomes pr
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -24,6 +25,8 @@ from .loaders import PageKey
 R = TypeVar("R")
 Q = TypeVar("Q")
 
+PLAN_MEMO_SIZE = 256  # plans kept per kind (least recently used out): a repeated filter is planned once
+
 
 @dataclass(frozen=True, slots=True)
 class ListingKind(Generic[R, Q]):
@@ -37,6 +40,32 @@ class ListingKind(Generic[R, Q]):
     @property
     def noun(self) -> str:
         return self.typename.lower()
+
+    def sources(
+        self, query: Q, locations: Mapping[ProviderName, Sequence[Location]], trust: TrustOf, *, memo: bool
+    ) -> list[Source]:
+        """`plan`, kept for the same query, locations and learned trust when `memo` (CIG_ANSWER_MEMO):
+        planning is pure, and a warm request would otherwise plan each listing twice (the call planner's
+        count, then execution) on every request. A plan that fails (an unknown location) is not kept."""
+        if not memo:
+            return self.plan(query, locations, trust)
+        key = (
+            query.digest(),  # type: ignore[attr-defined]
+            tuple((provider, tuple(found)) for provider, found in locations.items()),
+            tuple(trust(provider) for provider in locations),
+        )
+        plans = _PLANS.setdefault(self.typename, OrderedDict())
+        planned = plans.get(key)
+        if planned is None:
+            planned = plans[key] = tuple(self.plan(query, locations, trust))
+            if len(plans) > PLAN_MEMO_SIZE:
+                plans.popitem(last=False)
+        else:
+            plans.move_to_end(key)
+        return list(planned)
+
+
+_PLANS: dict[str, OrderedDict[tuple[Any, ...], tuple[Source, ...]]] = {}  # per kind: plans by query, locations, trust
 
 
 async def _image_page(catalog: ImageCatalog, key: PageKey) -> Any:

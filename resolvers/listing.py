@@ -242,7 +242,7 @@ async def list_connection(
     await scope.trust.sync()
     for _ in range(MAX_PLANS):
         attempt = Attempt(scope.trust, scope.limits.answer_memo)
-        sources = kind.plan(query, locations, scope.trust.trust)
+        sources = kind.sources(query, locations, scope.trust.trust, memo=scope.limits.answer_memo)
         try:
             return await connection(
                 scope, [listing_of(scope, kind, s, attempt) for s in sources], args, digest, path, unlisted,

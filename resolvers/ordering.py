@@ -284,7 +284,8 @@ async def sorted_connection(
     # Sorted reads plan with what the service has learned not to push down; they do not verify answers
     # themselves (the unsorted listing does, and its lessons reach every later plan).
     await scope.trust.sync()
-    sources = kind.plan(known_locations(query, locations, providers), locations, scope.trust.trust)
+    sources = kind.sources(known_locations(query, locations, providers), locations, scope.trust.trust,
+                           memo=scope.limits.answer_memo)
     listings = [listing_of(scope, kind, adjust(s) if adjust else s) for s in sources]
     whole = await read_whole(scope, listings, path)
     comparable = functools.cmp_to_key(sort.compare)

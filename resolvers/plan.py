@@ -144,7 +144,8 @@ class Planner:
         providers = selected_providers(query, self.scope.catalogs)
         locations = await self.locations(providers)
         try:
-            sources = kind.plan(known_locations(query, locations, providers), locations, self.scope.trust.trust)
+            sources = kind.sources(known_locations(query, locations, providers), locations, self.scope.trust.trust,
+                                   memo=self.scope.limits.answer_memo)
         except ServiceError:
             return
         action = f"{kind.noun}s"

@@ -34,7 +34,7 @@ from providers.memory_cache import BoundedMemoryCache
 from providers.query import ImageQuery
 from providers.trust import TrustRegistry
 from providers.zenlayer.models import NAME as ZENLAYER
-from resolvers import listing
+from resolvers import filters, listing
 from resolvers.kinds import IMAGES
 from resolvers.loaders import RequestScope
 
@@ -261,3 +261,23 @@ def test_the_id_a_node_is_built_with_is_the_relay_global_id(node: Any, record: A
     built = node.of(record, memo=False)
     assert built._id == str(expected)
     assert relay.GlobalID.from_id(built._id) == expected
+
+
+@pytest.mark.parametrize("memo", [True, False])
+async def test_a_repeated_filter_is_planned_once(monkeypatch: pytest.MonkeyPatch, memo: bool) -> None:
+    planned: list[int] = []
+    original = filters.with_created_range
+
+    def counting(sources: list[Any], query: Any) -> list[Any]:
+        planned.append(len(sources))
+        return original(sources, query)
+
+    monkeypatch.setattr(filters, "with_created_range", counting)
+    async with demo() as services:
+        document = f'{{ images(first: 5, filter: {{name: "plan-memo-{memo}"}}) {{ totalCount }} }}'
+        answers = {await answer(services, document, memo=memo) for _ in range(3)}
+        assert len(answers) == 1 and b'"errors":[]' in answers.pop()
+        assert len(planned) == (1 if memo else 3) and planned[0] > 1  # one plan covers every listing
+        other = document.replace("plan-memo", "another-name")
+        await answer(services, other, memo=memo)
+        assert len(planned) == (2 if memo else 4)  # another filter, another plan
