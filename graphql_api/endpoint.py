@@ -23,6 +23,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -55,8 +56,10 @@ log = logging.getLogger("graphql_api.endpoint")
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 APPLICATION_JSON = "application/json"
+MEDIA_CACHE_SIZE = 64  # distinct Accept headers whose negotiation is remembered (least recently used out)
 
 
+@functools.lru_cache(maxsize=MEDIA_CACHE_SIZE)  # clients send a few Accept headers, again and again
 def negotiate(accept: str | None) -> str | None:
     """The response media type for an Accept header, or None when nothing acceptable is offered.
 

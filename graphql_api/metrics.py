@@ -29,6 +29,7 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self._requests: dict[tuple[str, int], Counter] = {}  # bounded: five routes times the HTTP statuses
+        self._lookups: dict[tuple[str, str, bool], Counter] = {}  # bounded: providers times their cached actions
         self.http_requests = Counter(
             "cig_http_requests", "HTTP requests served, by route and status.", ["route", "status"],
             registry=self.registry,
@@ -144,7 +145,11 @@ class Metrics:
         self.upstream_seconds.labels(outcome.provider, outcome.action).observe(outcome.seconds)
 
     def observe_cache(self, provider: str, action: str, hit: bool) -> None:
-        self.cache_lookups.labels(provider, action, "hit" if hit else "miss").inc()
+        key = (provider, action, hit)
+        child = self._lookups.get(key)
+        if child is None:  # one lookup per page read: resolved once per provider, action and result
+            child = self._lookups[key] = self.cache_lookups.labels(provider, action, "hit" if hit else "miss")
+        child.inc()
 
     def render(self) -> bytes:
         directory = os.environ.get(MULTIPROCESS_DIRECTORY)

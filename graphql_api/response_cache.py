@@ -45,7 +45,6 @@ GRAPHQL_PATH = "/graphql"
 MIN_LIFETIME_SECONDS = 1.0  # an answer fresh for less is served, not stored
 TIME_DEPENDENT_FIELDS = frozenset({"oldestDataAgeSeconds", "freshness"})
 DOCUMENT_ANALYSES = 256  # documents whose cacheability is remembered (by digest)
-MEDIA_CACHE_SIZE = 64  # distinct Accept headers whose negotiation is remembered
 
 
 @dataclass(slots=True)
@@ -272,8 +271,7 @@ class RequestLookup:
 
     def __init__(self, cache: ResponseCache, negotiate: Callable[[str | None], str | None]) -> None:
         self.cache = cache
-        self.negotiate = negotiate
-        self._media: dict[bytes | None, str | None] = {}
+        self.negotiate = negotiate  # remembers what it answered (graphql_api.endpoint.negotiate)
 
     def probe(self, scope: Scope, headers: Mapping[bytes, bytes]) -> Probe | Skip:
         """What to look a `/graphql` request up by, or why not to."""
@@ -284,7 +282,7 @@ class RequestLookup:
         if DRY_RUN in headers:  # a plan, not an answer: never looked up, never stored (graphql_api.budget)
             return Skip.BYPASS
         accept = headers.get(b"accept")
-        media = self._negotiated(accept)
+        media = self.negotiate(accept.decode("latin-1") if accept is not None else None)
         client = cache.api_keys.scope(headers.get(b"authorization"))
         if method == "GET":
             usable = bool(scope["query_string"]) and b"text/html" not in (accept or b"")
@@ -320,17 +318,6 @@ class RequestLookup:
         if etag_matches(probe.if_none_match, entry.etag.encode()):
             return _start(304, extra), {"type": "http.response.body", "body": b""}
         return _start(200, entry.headers + extra), {"type": "http.response.body", "body": entry.body}
-
-    def _negotiated(self, accept: bytes | None) -> str | None:
-        try:
-            return self._media[accept]
-        except KeyError:
-            pass
-        media = self.negotiate(accept.decode("latin-1") if accept is not None else None)
-        if len(self._media) >= MEDIA_CACHE_SIZE:
-            self._media.clear()  # clients sending ever new Accept headers get no memory from it
-        self._media[accept] = media
-        return media
 
 
 def _start(status: int, headers: list[tuple[bytes, bytes]]) -> Message:
