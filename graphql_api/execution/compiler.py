@@ -20,7 +20,7 @@ none was expected raises `Bail`, and the executor completes that root field with
 from __future__ import annotations
 
 import keyword
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +61,18 @@ RootCompleter = Callable[[Executor[Any], Any, Path, Info], Any]
 
 class Unsupported(Exception):
     """The selection uses something the compiler leaves to graphql-core; the message says what."""
+
+
+class Slow(Exception):
+    """Raised by a fast object function at a value it does not take: the field-by-field code runs instead."""
+
+
+def slow() -> Any:
+    raise Slow
+
+
+def _plain_name(attribute: str) -> bool:
+    return attribute.isidentifier() and not keyword.iskeyword(attribute) and not attribute.startswith("__")
 
 
 class Bail(BaseException):
@@ -203,9 +215,12 @@ class Compiler:
         self.names: dict[str, Any] = {
             "Path": Path, "Bail": Bail, "INF": INF, "delegate": delegate, "leaf": leaf, "item": item,
             "resolve": resolve, "abstract": abstract, "custom_string": custom_string,
-            "invalid_return_type_error": invalid_return_type_error,
+            "invalid_return_type_error": invalid_return_type_error, "Slow": Slow, "slow": slow,
+            "Undefined": Undefined,
         }
         self.objects: dict[tuple[str, int], str] = {}
+        self.fast: dict[tuple[str, int], str] = {}  # the objects whose answer is one expression: `fast_function`
+        self.enums: dict[str, tuple[str, str]] = {}
         self.tables: dict[str, dict[str, str]] = {}  # abstract types: object type name -> generated function
         self.counter = 0
 
@@ -291,18 +306,29 @@ class Compiler:
         if fast is not None:
             return fast[1].format(v=v), v
         if isinstance(leaf_type, GraphQLEnumType):
-            members = getattr(leaf_type, "wrapped_cls", None)
-            if not isinstance(members, type):
+            names = self.enum_table(leaf_type)
+            if names is None:
                 return None
-            # Keyed by member name: hashing a member calls Enum.__hash__ in Python; its name is a plain str.
-            table: dict[str, str] = {}
-            for member in list(members):  # type: ignore[call-overload]
-                try:
-                    table[member._name_] = leaf_type.coerce_output_value(member)
-                except Exception:
-                    continue
-            return f"type({v}) is {self.const(members, 'C')}", f"{self.const(table, 'E')}.get({v}._name_)"
+            members, table = names
+            return f"type({v}) is {members}", f"{table}.get({v}._name_)"
         return None
+
+    def enum_table(self, enum_type: GraphQLEnumType) -> tuple[str, str] | None:
+        """(members' class, table) names: each member's name to its serialized value, once per enum."""
+        if enum_type.name in self.enums:
+            return self.enums[enum_type.name]
+        members = getattr(enum_type, "wrapped_cls", None)
+        if not isinstance(members, type):
+            return None
+        # Keyed by member name: hashing a member calls Enum.__hash__ in Python; its name is a plain str.
+        table: dict[str, str] = {}
+        for member in list(members):  # type: ignore[call-overload]
+            try:
+                table[member._name_] = enum_type.coerce_output_value(member)
+            except Exception:
+                continue
+        names = self.enums[enum_type.name] = (self.const(members, "C"), self.const(table, "E"))
+        return names
 
     def list_loop(self, out: list[str], depth: int, list_type: GraphQLList[Any], site: str, v: str, o: str,
                   path: str, field_path: str, level: int) -> None:
@@ -371,8 +397,84 @@ class Compiler:
         for response_name, field_details in collected.grouped_field_set.items():
             self.field(body, object_type, response_name, field_details)
         body.append("    return r")
+        fast = self.fast_function(object_type, collected.grouped_field_set)
+        if fast is not None:
+            self.fast[key] = fast
+            # The whole object in one expression first; on any value it does not take, field by field.
+            body[1:1] = ["    try:", f"        return {fast}(src)", "    except Exception:", "        pass"]
         self.lines += [*body, ""]
         return name
+
+    def fast_function(self, object_type: GraphQLObjectType, fields: Mapping[str, list[FieldDetails]]) -> str | None:
+        """The name of `fastN(src)`, the object's answer as one dict display, or None when a field needs
+        more than an attribute read. It raises (`Slow`) on any value the field-by-field code would not
+        return as is (a null for a non-null field, an unknown enum member, another class), never
+        records an error and has no side effect, so the field-by-field code can always start over."""
+        parts = []
+        for response_name, details in fields.items():
+            expression = self.fast_field(object_type, details)
+            if expression is None:
+                return None
+            parts.append(f"{response_name!r}: {expression}")
+        name = f"fast{len(self.fast)}"
+        lines = [f"def {name}(src):"]
+        if object_type.is_type_of is not None:
+            lines.append(f"    if not {self.const(object_type.is_type_of, 'I')}(src, None):")
+            lines.append("        raise Slow")
+        lines.append("    return {" + ", ".join(parts) + "}")
+        self.lines += [*lines, ""]
+        return name
+
+    def fast_field(self, parent: GraphQLObjectType, details: list[FieldDetails]) -> str | None:
+        field_def = self.schema.get_field(parent, details[0].node.name.value)
+        if field_def is TypeNameMetaFieldDef:
+            return repr(parent.name)
+        attribute = _python_attribute(field_def) if field_def is not None else None
+        if field_def is None or attribute is None or not _plain_name(attribute):
+            return None
+        return self.fast_value(field_def.type, f"src.{attribute}", details, 0)
+
+    def fast_value(self, type_: GraphQLOutputType, getter: str, details: list[FieldDetails], depth: int) -> str | None:
+        """An expression completing `getter` of `type_`, or raising Slow; None when there is none."""
+        v = f"v{depth}"
+        bound = f"({v} := {getter})"  # the value read once; later references use `v`
+        inner: Any = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+        otherwise = "slow()" if is_non_null_type(type_) else f"None if {v} is None else slow()"
+        if inner in (GraphQLString, GraphQLID):
+            return f"({v} if type({bound}) is str else {otherwise})"
+        if inner is GraphQLBoolean:
+            return f"({v} if type({bound}) is bool else {otherwise})"
+        if inner is GraphQLInt:
+            return f"({v} if type({bound}) is int and {MIN_INT} <= {v} <= {MAX_INT} else {otherwise})"
+        if inner is GraphQLFloat:
+            return f"({v} if type({bound}) is float and -INF < {v} < INF else {otherwise})"
+        if isinstance(inner, GraphQLEnumType):
+            names = self.enum_table(inner)
+            if names is None:
+                return None
+            members, table = names
+            e = f"e{depth}"
+            return (f"({e} if type({bound}) is {members} and ({e} := {table}.get({v}._name_)) is not None "
+                    f"else {otherwise})")
+        if is_leaf_type(inner):  # a scalar of its own (DateTime, JSON): its serializer, as graphql-core calls it
+            scalar, s = self.const(inner, "T"), f"s{depth}"
+            return (f"({s} if {bound} is not None and not isinstance({v}, Exception) and "
+                    f"({s} := {scalar}.coerce_output_value({v})) is not None and {s} is not Undefined "
+                    f"else {otherwise})")
+        if is_list_type(inner):
+            x = f"x{depth}"
+            item = self.fast_value(inner.of_type, x, details, depth + 1)
+            return None if item is None else f"([{item} for {x} in {v}] if type({bound}) is list else {otherwise})"
+        if is_object_type(inner):
+            origin = _origin(inner)
+            if origin is None:
+                return None
+            self.object_function(inner, details)
+            function = self.fast.get((inner.name, id(details)))
+            if function is None:
+                return None
+            return f"({function}({v}) if type({bound}) is {self.const(origin, 'C')} else {otherwise})"
+        return None  # abstract types: their resolver picks the object type
 
     def field(self, out: list[str], parent: GraphQLObjectType, response_name: str,
               details: list[FieldDetails]) -> None:
