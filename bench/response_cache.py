@@ -128,7 +128,9 @@ async def hit_cost_us(requests: int) -> float:
     scope = {
         "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
         "path": "/graphql", "raw_path": b"/graphql", "root_path": "", "query_string": b"", "state": {},
-        "headers": [(k.lower().encode(), v.encode()) for k, v in HEADERS.items()],
+        # As wrk sends it: the hit path answers POSTs that declare their length.
+        "headers": [(k.lower().encode(), v.encode()) for k, v in HEADERS.items()]
+        + [(b"content-length", str(len(BODY.encode())).encode()), (b"host", b"127.0.0.1")],
         "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80),
     }
     request = {"type": "http.request", "body": BODY.encode(), "more_body": False}
