@@ -71,6 +71,15 @@ def slow() -> Any:
     raise Slow
 
 
+def coerced(scalar: Any, value: Any) -> Any:
+    """A scalar's own serialization for the fast path; Slow where graphql-core would fail the field."""
+    try:
+        out = scalar.coerce_output_value(value)
+    except Exception:
+        return slow()
+    return slow() if out is None or out is Undefined else out
+
+
 def _plain_name(attribute: str) -> bool:
     return attribute.isidentifier() and not keyword.iskeyword(attribute) and not attribute.startswith("__")
 
@@ -216,7 +225,7 @@ class Compiler:
             "Path": Path, "Bail": Bail, "INF": INF, "delegate": delegate, "leaf": leaf, "item": item,
             "resolve": resolve, "abstract": abstract, "custom_string": custom_string,
             "invalid_return_type_error": invalid_return_type_error, "Slow": Slow, "slow": slow,
-            "Undefined": Undefined,
+            "coerced": coerced,
         }
         self.objects: dict[tuple[str, int], str] = {}
         self.fast: dict[tuple[str, int], str] = {}  # the objects whose answer is one expression: `fast_function`
@@ -457,10 +466,9 @@ class Compiler:
             return (f"({e} if type({bound}) is {members} and ({e} := {table}.get({v}._name_)) is not None "
                     f"else {otherwise})")
         if is_leaf_type(inner):  # a scalar of its own (DateTime, JSON): its serializer, as graphql-core calls it
-            scalar, s = self.const(inner, "T"), f"s{depth}"
-            return (f"({s} if {bound} is not None and not isinstance({v}, Exception) and "
-                    f"({s} := {scalar}.coerce_output_value({v})) is not None and {s} is not Undefined "
-                    f"else {otherwise})")
+            scalar = self.const(inner, "T")
+            taken = f"{bound} is not None and not isinstance({v}, Exception)"
+            return f"(coerced({scalar}, {v}) if {taken} else {otherwise})"
         if is_list_type(inner):
             x = f"x{depth}"
             item = self.fast_value(inner.of_type, x, details, depth + 1)

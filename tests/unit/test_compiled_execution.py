@@ -40,7 +40,7 @@ from strawberry.execution.is_awaitable import optimized_is_awaitable
 
 from graphql_api import settings as settings_module
 from graphql_api.context import build_context
-from graphql_api.execution import Engine, ExecutionMode, executor_class
+from graphql_api.execution import Engine, ExecutionMode, compiler, executor_class
 from graphql_api.execution.compiler import Bail, Compiler, Unsupported
 from graphql_api.execution.documents import DocumentCache, ParsedDocuments
 from graphql_api.schema import build_schema
@@ -286,14 +286,21 @@ def _answer(schema: strawberry.Schema, document: str | DocumentNode, variables: 
     return orjson.dumps({"data": result.data, "errors": errors}, option=orjson.OPT_NON_STR_KEYS)
 
 
+CONTEXTS_PER_DOCUMENT = 3  # each document compiles once and is compared over this many sets of objects
+
+
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(case=documents(), context=objects())
-def test_compiled_answers_are_graphql_cores_bytes(case: tuple[str, dict[str, bool]], context: dict[str, Any]) -> None:
+@given(case=documents(), contexts=st.lists(objects(), min_size=CONTEXTS_PER_DOCUMENT, max_size=CONTEXTS_PER_DOCUMENT))
+def test_compiled_answers_are_graphql_cores_bytes(
+    case: tuple[str, dict[str, bool]], contexts: list[dict[str, Any]]
+) -> None:
+    """3,000 cases per run: 1,000 documents, each over three sets of objects."""
     document, variables = case
     parsed = parse(document)
     assert not validate(PLAIN._schema, parsed), document
-    expected = _answer(PLAIN, parsed, variables, context)
-    assert _answer(COMPILED, parsed, variables, context) == expected, document
+    for context in contexts:
+        expected = _answer(PLAIN, parsed, variables, context)
+        assert _answer(COMPILED, parsed, variables, context) == expected, document
     assert OUTCOMES.compiles["failed"] == 0
 
 
@@ -308,6 +315,36 @@ def test_the_cases_exercise_the_compiled_path() -> None:
     document = "{ images { edges { node { id name tags { key } } } nodes { osType } } }"
     assert _answer(COMPILED, document, {}, context) == _answer(PLAIN, document, {}, context)
     assert OUTCOMES.executions["compiled"] == before + 1
+
+
+@pytest.mark.parametrize("odd", [None, *ODD_IMAGE_CHANGES])
+def test_an_object_is_answered_in_one_expression_unless_a_value_needs_graphql_cores_care(
+    monkeypatch: pytest.MonkeyPatch, odd: dict[str, Any] | None
+) -> None:
+    """Plain records take the one-expression path (no fallback); an odd value falls back to the
+    field-by-field code, whose answer (errors and nulls included) is still graphql-core's."""
+    fallbacks: list[None] = []
+    original = compiler.slow
+
+    def counted() -> Any:
+        fallbacks.append(None)
+        return original()
+
+    monkeypatch.setattr(compiler, "slow", counted)
+    schema = _schema(Engine(ExecutionMode.ON, Outcomes()))
+    image_records, _ = demo_records()
+    images = [Image.from_record(r) for r in image_records[:3]]
+    if odd is not None:
+        images[1] = dataclasses.replace(images[1], **odd)
+    context = {"images": ImageConnection(
+        edges=[ImageEdge(cursor=f"c{i}", node=image) for i, image in enumerate(images)],
+        page_info=PageInfo(has_next_page=False, has_previous_page=False, start_cursor=None, end_cursor=None),
+        total_count=3, complete=True, failed_sources=[], oldest_data_age_seconds=None), "volumes": None, "node": None}
+    document = ("{ images { totalCount edges { cursor node { id name description osType status sizeGiB progress "
+                "createdAt offline nicNetworkTypes tags { key value } dataDisks { sizeGiB } systemDisk { sizeGiB } "
+                "} } } }")  # every field the odd changes touch
+    assert _answer(schema, document, {}, context) == _answer(PLAIN, document, {}, context)
+    assert bool(fallbacks) is (odd is not None)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
