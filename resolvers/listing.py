@@ -164,14 +164,16 @@ class _Counted(Generic[R]):
 
 
 def page_args(
-    scope: RequestScope, digest: str, *, first: int | None, after: str | None, last: int | None, before: str | None
+    scope: RequestScope, digest: Callable[[], str], *, first: int | None, after: str | None, last: int | None,
+    before: str | None,
 ) -> PageArgs:
-    """Validated Relay arguments with cursors decoded against `digest`; BAD_USER_INPUT otherwise."""
+    """Validated Relay arguments with cursors decoded against the query's `digest` (asked for only when
+    there is a cursor: it costs a canonical encoding of the query); BAD_USER_INPUT otherwise."""
     try:
         return PageArgs.build(
             first=first, last=last,
-            after=decode_cursor(after, digest, argument="after") if after is not None else None,
-            before=decode_cursor(before, digest, argument="before") if before is not None else None,
+            after=decode_cursor(after, digest(), argument="after") if after is not None else None,
+            before=decode_cursor(before, digest(), argument="before") if before is not None else None,
             default_size=scope.limits.default_page_size, max_size=scope.limits.max_page_size,
         )
     except PaginationError as exc:
@@ -234,7 +236,7 @@ async def list_connection(
 ) -> ConnectionPage[R]:
     """One page of a kind's connection for a validated query; partial failures are reported on `scope`."""
     digest = query.digest()
-    args = page_args(scope, digest, first=first, after=after, last=last, before=before)
+    args = page_args(scope, lambda: digest, first=first, after=after, last=last, before=before)
     providers = selected_providers(query, scope.catalogs)
     locations = await locations_by_provider(scope, providers, path)
     query = known_locations(query, locations, providers)

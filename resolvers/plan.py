@@ -138,7 +138,7 @@ class Planner:
         """Count one connection's calls; `whole`: it is sorted (or picks one per group), so the service
         reads every selected source whole, whatever window it answers."""
         try:
-            args = page_args(self.scope, query.digest(), first=first, after=after, last=last, before=before)
+            args = page_args(self.scope, query.digest, first=first, after=after, last=last, before=before)
         except ServiceError:
             return  # refused before any call
         providers = selected_providers(query, self.scope.catalogs)
