@@ -43,7 +43,7 @@ from . import errors
 from .filters import known_locations, selected_providers
 from .kinds import ListingKind
 from .loaders import PageKey, RequestScope
-from .pagination import PageArgs, PaginationError, decode_cursor, encode_cursor, locate, pages_needed
+from .pagination import PageArgs, PaginationError, cursor_encoder, decode_cursor, locate, pages_needed
 
 R = TypeVar("R")
 X = TypeVar("X")
@@ -223,15 +223,16 @@ def listing_of(
     attempt, every page is verified against what the source pushed down."""
     size = scope.catalogs[source.provider].page_size_max
     loader = scope.pages(kind)
+    first = PageKey.of(source.provider, source.location, source.params, 1, size)
 
     async def fetch(number: int) -> Page[R]:
-        page: Page[R] = await loader.load(PageKey.of(source.provider, source.location, source.params, number, size))
+        page: Page[R] = await loader.load(first.at(number))
         if attempt is not None and source.pushed:
             await attempt.verify(source, page)  # type: ignore[arg-type]
         return page
 
     def in_hand(number: int) -> Page[R] | None:
-        page: Page[R] | None = loader.in_hand(PageKey.of(source.provider, source.location, source.params, number, size))
+        page: Page[R] | None = loader.in_hand(first.at(number))
         if page is not None and attempt is not None and source.pushed and not attempt.consistent(source, page):  # type: ignore[arg-type]
             return None  # a lesson to teach: `fetch` teaches it
         return page
@@ -305,8 +306,9 @@ async def connection(
     bases = [0]
     for c in counted:
         bases.append(bases[-1] + c.count)
+    cursor = cursor_encoder(digest)
     edges = [
-        Edge(encode_cursor(bases[s.source] + s.start + i, digest), record)
+        Edge(cursor(bases[s.source] + s.start + i), record)
         for s, chunk in zip(slices, chunks, strict=True)
         for i, record in enumerate(chunk)
     ]

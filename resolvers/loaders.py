@@ -55,6 +55,10 @@ class PageKey:
     ) -> PageKey:
         return cls(provider, location, canonical_json(params), page_number, page_size)
 
+    def at(self, page_number: int) -> PageKey:
+        """The key of another page of the same listing."""
+        return PageKey(self.provider, self.location, self.params_json, page_number, self.page_size)
+
     @property
     def params(self) -> dict[str, Any]:
         return json.loads(self.params_json)  # type: ignore[no-any-return]
@@ -111,7 +115,10 @@ class InHandLoader(DataLoader[K, T]):
             return None
         value = self.now(key) if self.now is not None else None
         if value is not None:
-            self.prime(key, value)
+            # `prime` without its search of a pending batch: a key with no future is in none.
+            taken = self.loop.create_future()
+            taken.set_result(value)
+            self.cache_map.set(key, taken)
         return value
 
     def load(self, key: K) -> Awaitable[T]:

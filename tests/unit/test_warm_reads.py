@@ -38,7 +38,7 @@ class Colour(enum.Enum):
     RED = "red"
 
 
-class Named(str, enum.Enum):
+class Named(enum.StrEnum):
     BLUE = "blue"
 
 
