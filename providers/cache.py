@@ -5,6 +5,8 @@ digest of the request parameters; never a credential. Values are `Entry(value, f
 normalized pages (records carry their own `fetched_at`), pickled by aiocache on Redis, so an answer
 served from the cache states its age. Errors are never cached. Concurrent misses for one key share a
 single upstream call ("single flight"); a caller waits for it only until its own deadline.
+Reads from Redis are cut at the operation's deadline (a hanging Redis is a failed read); reads from the
+in-process backend (`memory://`) cannot hang, so a hit there serves even past the deadline.
 
 Freshness (see `providers.operation`):
 - an entry younger than `ttl` (and than the operation's `max_age`, when the client asked for fresher
@@ -29,7 +31,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import hashlib
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
@@ -39,6 +40,7 @@ from typing import Any, Protocol, TypeVar
 
 from . import operation
 from .base import ImageCatalog, ImagePage, ImageRecord, Location, ProviderName, VolumePage
+from .canonical import canonical_json
 from .errors import (
     AuthFailedError,
     DeadlineExceededError,
@@ -46,6 +48,7 @@ from .errors import (
     ThrottledError,
     UnavailableError,
 )
+from .memory_cache import BoundedMemoryCache
 from .operation import StaleSource
 
 log = logging.getLogger("providers.cache")
@@ -68,8 +71,7 @@ class CacheBackend(Protocol):
 
 def request_digest(params: Mapping[str, Any]) -> str:
     """A stable digest of request parameters (sorted keys, exact values)."""
-    canonical = json.dumps(params, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+    return hashlib.sha256(canonical_json(params, default=str).encode()).hexdigest()[:32]
 
 
 # Failures after which the last good answer is better than none. Not-found and refused parameters
@@ -124,6 +126,10 @@ class CachedCatalog:
         self.page_size_max = inner.page_size_max
         self.account_key = inner.account_key
         self._clock = clock
+        self._key_prefix = f"cig:{KEY_VERSION}:{self.provider.value}:{self.account_key}:"
+        # The in-process backend answers without waiting: reads need no deadline, and a hit can be
+        # served without a task (`in_hand`).
+        self._instant = backend if isinstance(backend, BoundedMemoryCache) else None
         self._in_flight: dict[str, asyncio.Future[Any]] = {}
         self._refreshing: set[asyncio.Task[None]] = set()
 
@@ -134,9 +140,7 @@ class CachedCatalog:
         return float(self.ttl + max(self.stale_if_error, self.stale_while_revalidate))
 
     def key(self, action: str, location: str | None, params: Mapping[str, Any]) -> str:
-        return ":".join(
-            ("cig", KEY_VERSION, self.provider.value, self.account_key, action, location or "-", request_digest(params))
-        )
+        return f"{self._key_prefix}{action}:{location or '-'}:{request_digest(params)}"
 
     async def aclose(self) -> None:
         """Stop background refreshes (the app's lifespan calls it before closing the session)."""
@@ -149,6 +153,31 @@ class CachedCatalog:
         (the upstream-call planner, `resolvers.plan`, reads what an operation will find here)."""
         entry = await self._get(self.key(action, location, params))
         return entry.value if entry is not None and self._fresh(entry) else None
+
+    def in_hand(self, action: str, location: str | None, params: Mapping[str, Any]) -> Any:
+        """The answer a read would serve at once from the in-process backend, counted and observed as the
+        hit it is; None, with nothing counted, when the read would have to wait or ask the provider
+        (another backend, no entry, or one past its freshness). `params` as the cache keys them
+        (`page_params` for a listing page)."""
+        if self._instant is None:
+            return None
+        found = self._instant.get_now(self.key(action, location, params))
+        if not isinstance(found, Entry) or not self._fresh(found):
+            return None
+        self._count(action, hit=True)
+        return self._serve(found)
+
+    def locations_in_hand(self) -> list[Location] | None:
+        """`list_locations` when the in-process backend holds it fresh (see `in_hand`)."""
+        found: list[Location] | None = self.in_hand("locations", None, {})
+        return found
+
+    def page_in_hand(
+        self, action: str, location: str, params: Mapping[str, Any], *, page_number: int, page_size: int
+    ) -> Any:
+        """A listing page (`list_images`, `list_volumes`: action images, volumes) when the in-process
+        backend holds it fresh (see `in_hand`)."""
+        return self.in_hand(action, location, page_params(params, page_number, page_size))
 
     async def list_locations(self) -> list[Location]:
         return await self._cached("locations", None, {}, self.inner.list_locations, _no_records)
@@ -326,6 +355,10 @@ class CachedCatalog:
             self.on_lookup(self.provider.value, action, hit)
 
     async def _get(self, key: str) -> Entry | None:
+        if self._instant is not None:
+            # Nothing to wait for: a hit serves even past the deadline, as it costs the operation nothing.
+            found = self._instant.get_now(key)
+            return found if isinstance(found, Entry) else None
         try:
             # A hanging Redis must not hold the operation past its deadline: that is a failed read.
             async with asyncio.timeout(operation.remaining()):

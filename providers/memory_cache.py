@@ -31,6 +31,10 @@ class BoundedMemoryCache:
         return len(self._entries)
 
     async def get(self, key: str, default: Any = None) -> Any:
+        return self.get_now(key, default)
+
+    def get_now(self, key: str, default: Any = None) -> Any:
+        """`get` without a coroutine: an in-process read never waits."""
         found = self._entries.get(key)
         if found is None:
             return default

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from providers.base import ImageCatalog, ImageRecord, Location, ProviderName, VolumeRecord
+from providers.cache import CachedCatalog
 from providers.query import ImageQuery, Source, VolumeQuery
 from providers.registry import PROVIDERS
 
@@ -36,6 +37,7 @@ class ListingKind(Generic[R, Q]):
     fetch_by_ids: Callable[[ImageCatalog, str, list[str]], Awaitable[Sequence[R]]]  # (catalog, location, ids)
     id_of: Callable[[R], str]  # the provider's id of a record, as in its global id
     plan: Callable[[Q, Mapping[ProviderName, Sequence[Location]], TrustOf], list[Source]]
+    page_in_hand: Callable[[CachedCatalog, PageKey], Any]  # `read_page`'s page when the cache holds it fresh, else None
 
     @property
     def noun(self) -> str:
@@ -78,6 +80,16 @@ async def _volume_page(catalog: ImageCatalog, key: PageKey) -> Any:
     return await catalog.list_volumes(key.location, key.params, page_number=key.page_number, page_size=key.page_size)
 
 
+def _image_page_in_hand(catalog: CachedCatalog, key: PageKey) -> Any:
+    return catalog.page_in_hand("images", key.location, key.params, page_number=key.page_number,
+                                page_size=key.page_size)
+
+
+def _volume_page_in_hand(catalog: CachedCatalog, key: PageKey) -> Any:
+    return catalog.page_in_hand("volumes", key.location, key.params, page_number=key.page_number,
+                                page_size=key.page_size)
+
+
 async def _images_by_ids(catalog: ImageCatalog, location: str, ids: list[str]) -> list[ImageRecord]:
     return await catalog.get_images(location, ids)
 
@@ -103,10 +115,10 @@ def _disk_id(record: VolumeRecord) -> str:
 
 
 IMAGES: ListingKind[ImageRecord, ImageQuery] = ListingKind(
-    "Image", ImageRecord, _image_page, _images_by_ids, _image_id, plan_sources
+    "Image", ImageRecord, _image_page, _images_by_ids, _image_id, plan_sources, _image_page_in_hand
 )
 VOLUMES: ListingKind[VolumeRecord, VolumeQuery] = ListingKind(
-    "Volume", VolumeRecord, _volume_page, _volumes_by_ids, _disk_id, plan_volume_sources
+    "Volume", VolumeRecord, _volume_page, _volumes_by_ids, _disk_id, plan_volume_sources, _volume_page_in_hand
 )
 
 

@@ -20,6 +20,10 @@ so its own answer stays exact (at most `MAX_PLANS` plannings; each one learns at
 What a page contradicts depends on the page and the conditions alone, so it is found once per page the
 provider cache holds and kept in the page's memo (`Limits.answer_memo`); the lesson is taught on every
 read, as the trust registry may not know it yet.
+
+Pages already in hand (`Listing.in_hand`: fresh in the in-process provider cache, or read earlier in the
+request) are counted and sliced at once; only the listings still waiting for a page get a task each
+(`_completed`). A warm request then makes no task per listing, with the same reads, counts and answer.
 """
 
 from __future__ import annotations
@@ -39,9 +43,10 @@ from . import errors
 from .filters import known_locations, selected_providers
 from .kinds import ListingKind
 from .loaders import PageKey, RequestScope
-from .pagination import PageArgs, PaginationError, decode_cursor, encode_cursor, locate, pages_needed
+from .pagination import PageArgs, PaginationError, cursor_encoder, decode_cursor, locate, pages_needed
 
 R = TypeVar("R")
+X = TypeVar("X")
 R_co = TypeVar("R_co", covariant=True)
 Q = TypeVar("Q", ImageQuery, VolumeQuery)
 
@@ -72,6 +77,8 @@ class Listing(Generic[R]):
     residual: Callable[[R], bool] | None = None  # applied here when the provider cannot filter
     # A failure that is a lesson (a refused parameter the service chose) instead of an error to report.
     absorbs: Callable[[ProviderError], Awaitable[bool]] | None = None
+    # The page when it is in hand and nothing in it is left to verify, else None: then `fetch` it.
+    in_hand: Callable[[int], Page[R] | None] | None = None
 
 
 class Replan(Exception):
@@ -91,6 +98,10 @@ class Attempt:
         for param in sorted(self._contradicted(source, page)):
             self.learned = True
             await self.trust.drift(source.provider, param, source.label)
+
+    def consistent(self, source: Source, page: Page[ImageRecord]) -> bool:
+        """The page contradicts nothing `source` pushed down: `verify` would have nothing to do."""
+        return not self._contradicted(source, page)
 
     def _contradicted(self, source: Source, page: Page[ImageRecord]) -> frozenset[str]:
         if not self.memo:
@@ -190,7 +201,12 @@ async def locations_by_provider(
 ) -> dict[ProviderName, list[Location]]:
     """Locations of each provider; a provider whose listing fails is reported and left out."""
     selected = [p for p in providers if p in scope.catalogs]
-    results = await asyncio.gather(*(scope.locations.load(p) for p in selected), return_exceptions=True)
+    taken = [scope.locations.in_hand(p) for p in selected] if scope.limits.warm_reads else [None]
+    results: Sequence[list[Location] | BaseException]
+    if all(locations is not None for locations in taken):
+        results = [locations for locations in taken if locations is not None]
+    else:
+        results = await asyncio.gather(*(scope.locations.load(p) for p in selected), return_exceptions=True)
     found: dict[ProviderName, list[Location]] = {}
     for provider, result in zip(selected, results, strict=True):
         if isinstance(result, ProviderError):
@@ -209,18 +225,26 @@ def listing_of(
     attempt, every page is verified against what the source pushed down."""
     size = scope.catalogs[source.provider].page_size_max
     loader = scope.pages(kind)
+    first = PageKey.of(source.provider, source.location, source.params, 1, size)
 
     async def fetch(number: int) -> Page[R]:
-        page: Page[R] = await loader.load(PageKey.of(source.provider, source.location, source.params, number, size))
+        page: Page[R] = await loader.load(first.at(number))
         if attempt is not None and source.pushed:
             await attempt.verify(source, page)  # type: ignore[arg-type]
+        return page
+
+    def in_hand(number: int) -> Page[R] | None:
+        page: Page[R] | None = loader.in_hand(first.at(number))
+        if page is not None and attempt is not None and source.pushed and not attempt.consistent(source, page):  # type: ignore[arg-type]
+            return None  # a lesson to teach: `fetch` teaches it
         return page
 
     async def absorbs(error: ProviderError) -> bool:
         return attempt is not None and await attempt.absorbs(source, error)
 
     return Listing(source.provider, source.location, source.label, size, fetch,
-                   source.matches if source.residual else None, absorbs)
+                   source.matches if source.residual else None, absorbs,
+                   in_hand if scope.limits.warm_reads else None)
 
 
 async def list_connection(
@@ -265,7 +289,8 @@ async def connection(
     """The page of `listings` for `args`; `failed` names sources that failed before any listing (a provider
     whose locations could not be listed). Raises Replan when `attempt` learned something: the counts or
     items read may then be wrong."""
-    counted = await asyncio.gather(*(_count(scope, listing, path) for listing in listings))
+    counted = await _completed([_count_now(listing) for listing in listings],
+                               lambda i: _count(scope, listings[i], path))
     if attempt is not None:
         attempt.check()
     total = sum(c.count for c in counted)
@@ -275,15 +300,17 @@ async def connection(
         sum(1 for n in s.pages(counted[s.source].listing.page_size) if n > 1)
         for s in slices if counted[s.source].matches is None
     ), "this page of the connection")
-    chunks = await asyncio.gather(*(_items(scope, counted[s.source], s.start, s.end, path) for s in slices))
+    chunks = await _completed([_items_now(counted[s.source], s.start, s.end) for s in slices],
+                              lambda i: _items(scope, counted[slices[i].source], slices[i].start, slices[i].end, path))
     if attempt is not None:
         attempt.check()
     failed_sources = (*failed, *(c.listing.label for c in counted if c.failed))
     bases = [0]
     for c in counted:
         bases.append(bases[-1] + c.count)
+    cursor = cursor_encoder(digest)
     edges = [
-        Edge(encode_cursor(bases[s.source] + s.start + i, digest), record)
+        Edge(cursor(bases[s.source] + s.start + i), record)
         for s, chunk in zip(slices, chunks, strict=True)
         for i, record in enumerate(chunk)
     ]
@@ -296,6 +323,23 @@ async def connection(
         oldest_fetched_at=min(fetched) if fetched else None,
         failed_sources=tuple(dict.fromkeys(failed_sources)),
     )
+
+
+async def _completed(now: list[X | None], later: Callable[[int], Awaitable[X]]) -> list[X]:
+    """`now`, its missing values (None) made concurrently by `later(index)`."""
+    waiting = [i for i, value in enumerate(now) if value is None]
+    done = await asyncio.gather(*(later(i) for i in waiting)) if waiting else []
+    for i, value in zip(waiting, done, strict=True):
+        now[i] = value
+    return now  # type: ignore[return-value]
+
+
+def _count_now(listing: Listing[R]) -> _Counted[R] | None:
+    """`_count` of a listing the provider filters whole when its first page is in hand, else None."""
+    if listing.residual is not None or listing.in_hand is None:
+        return None
+    first_page = listing.in_hand(1)
+    return None if first_page is None else _Counted(listing, first_page.total_count, None, first_page.fetched_at)
 
 
 async def _count(scope: RequestScope, listing: Listing[R], path: Sequence[str | int]) -> _Counted[R]:
@@ -325,22 +369,46 @@ async def _count(scope: RequestScope, listing: Listing[R], path: Sequence[str | 
         return _Counted(listing, 0, [], None, failed=True)
 
 
+def _items_now(counted: _Counted[R], start: int, end: int) -> list[R] | None:
+    """`_items` when every page it needs is in hand, else None."""
+    if counted.matches is not None:
+        return counted.matches[start:end]
+    in_hand = counted.listing.in_hand
+    if in_hand is None:
+        return None
+    pages = []
+    for number in _page_numbers(counted.listing.page_size, start, end):
+        page = in_hand(number)
+        if page is None:
+            return None
+        pages.append(page)
+    return _window(pages, counted.listing.page_size, start, end)
+
+
 async def _items(
     scope: RequestScope, counted: _Counted[R], start: int, end: int, path: Sequence[str | int]
 ) -> list[R]:
     if counted.matches is not None:
         return counted.matches[start:end]
     listing = counted.listing
-    size = listing.page_size
-    first_page = start // size + 1
     try:
-        pages = await asyncio.gather(*(listing.fetch(n) for n in range(first_page, (end - 1) // size + 2)))
+        pages = await asyncio.gather(*(listing.fetch(n) for n in _page_numbers(listing.page_size, start, end)))
     except ProviderError as exc:
         if listing.absorbs is not None and await listing.absorbs(exc):
             return []  # a lesson learned: the query is planned again
         scope.report(located(errors.from_provider(exc), path))
         counted.failed = True
         return []
+    return _window(pages, listing.page_size, start, end)
+
+
+def _page_numbers(size: int, start: int, end: int) -> range:
+    """The pages holding items [start, end) of a listing read in pages of `size`."""
+    return range(start // size + 1, (end - 1) // size + 2)
+
+
+def _window(pages: Sequence[Page[R]], size: int, start: int, end: int) -> list[R]:
+    """Items [start, end) of a listing, out of its pages from the one holding `start` on."""
     records = [r for page in pages for r in page.records]
-    base = (first_page - 1) * size
+    base = start // size * size
     return records[start - base:end - base]

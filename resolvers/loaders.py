@@ -7,7 +7,11 @@
 `kind` is a listing kind (`resolvers.kinds`: images, volumes): it says how to read its pages and its
 records by id, so a new kind gets its loaders without a change here.
 
-A failing key fails alone (its result is the exception); the rest of the batch is delivered. Loaders
+A failing key fails alone (its result is the exception); the rest of the batch is delivered. A page or
+a provider's locations already in hand (fresh in the in-process provider cache, `CachedCatalog.in_hand`)
+is taken at once (`InHandLoader`): it would have been a cache hit in the batch too, and taking it
+directly spares the batch's task, its tasks per key and their event-loop turns, most of the cost of a
+warm read. `Limits.warm_reads` switches this off. Loaders
 live on `RequestScope`, created for each request and dropped with it, so nothing is shared across
 requests here: sharing across requests is the job of `providers.cache.CachedCatalog`.
 """
@@ -25,11 +29,14 @@ from graphql import GraphQLError
 from strawberry.dataloader import DataLoader
 
 from providers.base import ImageCatalog, Location, ProviderName
+from providers.cache import CachedCatalog
+from providers.canonical import canonical_json
 from providers.operation import Operation
 from providers.trust import TrustRegistry
 
 from . import errors
 
+K = TypeVar("K")
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -46,8 +53,11 @@ class PageKey:
     def of(
         cls, provider: ProviderName, location: str, params: Mapping[str, Any], page_number: int, page_size: int
     ) -> PageKey:
-        canonical = json.dumps(params, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return cls(provider, location, canonical, page_number, page_size)
+        return cls(provider, location, canonical_json(params), page_number, page_size)
+
+    def at(self, page_number: int) -> PageKey:
+        """The key of another page of the same listing."""
+        return PageKey(self.provider, self.location, self.params_json, page_number, self.page_size)
 
     @property
     def params(self) -> dict[str, Any]:
@@ -76,6 +86,9 @@ class Limits:
     min_max_age: float  # the freshest data a client may demand (`Cache-Control: max-age`)
     # Derive nodes and verifications once per cached provider answer (`providers.base.Memo`); False: per request
     answer_memo: bool
+    # Take pages and locations fresh in the in-process provider cache at once, without the loaders' batch
+    # and tasks (`InHandLoader`, `resolvers.listing`); False: every read through the batch
+    warm_reads: bool = True
 
 
 async def _settle(tasks: Sequence[Any]) -> list[Any]:
@@ -83,15 +96,57 @@ async def _settle(tasks: Sequence[Any]) -> list[Any]:
     return list(await asyncio.gather(*tasks, return_exceptions=True))
 
 
-class PageLoader(DataLoader[PageKey, T]):
-    """One provider page per key; `read` says which listing (images, volumes) the page is of."""
+class InHandLoader(DataLoader[K, T]):
+    """A loader that takes a value already in hand at once: `now(key)` gives it (counted as the cache
+    hit it is) or None when it must be loaded. A value taken is primed, so the key is read once per
+    request either way, and a load of it is a done future: awaiting it never waits for the loop."""
+
+    def __init__(self, load_fn: Callable[[list[K]], Awaitable[Sequence[T | BaseException]]],
+                 now: Callable[[K], T | None] | None) -> None:
+        self.now = now
+        super().__init__(load_fn=load_fn)
+
+    def in_hand(self, key: K) -> T | None:
+        """The key's value when this request has it or can take it now; None when it must be awaited."""
+        future = self.cache_map.get(key)
+        if future is not None:
+            if future.done() and not future.cancelled() and future.exception() is None:
+                return future.result()
+            return None
+        value = self.now(key) if self.now is not None else None
+        if value is not None:
+            # `prime` without its search of a pending batch: a key with no future is in none.
+            taken = self.loop.create_future()
+            taken.set_result(value)
+            self.cache_map.set(key, taken)
+        return value
+
+    def load(self, key: K) -> Awaitable[T]:
+        if self.now is not None and self.cache_map.get(key) is None:
+            self.in_hand(key)
+        return super().load(key)
+
+
+def _cached_catalog(catalog: ImageCatalog) -> CachedCatalog | None:
+    return catalog if isinstance(catalog, CachedCatalog) else None
+
+
+class PageLoader(InHandLoader[PageKey, T]):
+    """One provider page per key; `read` says which listing (images, volumes) the page is of, `read_now`
+    takes it from the provider cache when it is in hand there."""
 
     def __init__(
-        self, catalogs: Mapping[ProviderName, ImageCatalog], read: Callable[[ImageCatalog, PageKey], Awaitable[T]]
+        self, catalogs: Mapping[ProviderName, ImageCatalog], read: Callable[[ImageCatalog, PageKey], Awaitable[T]],
+        read_now: Callable[[CachedCatalog, PageKey], T | None] | None = None,
     ) -> None:
         self.catalogs = catalogs
         self.read = read
-        super().__init__(load_fn=self._load)
+        self.read_now = read_now
+        super().__init__(self._load, self._now if read_now is not None else None)
+
+    def _now(self, key: PageKey) -> T | None:
+        catalog = _cached_catalog(self.catalogs[key.provider])
+        return None if catalog is None or self.read_now is None else self.read_now(catalog, key)
 
     async def _load(self, keys: list[PageKey]) -> list[T | BaseException]:
         return await _settle([self.read(self.catalogs[key.provider], key) for key in keys])
@@ -131,10 +186,14 @@ class ByKeyLoader(DataLoader[ResourceKey, R | None], Generic[R]):
         return out
 
 
-class LocationsByProviderLoader(DataLoader[ProviderName, list[Location]]):
-    def __init__(self, catalogs: Mapping[ProviderName, ImageCatalog]) -> None:
+class LocationsByProviderLoader(InHandLoader[ProviderName, list[Location]]):
+    def __init__(self, catalogs: Mapping[ProviderName, ImageCatalog], *, warm: bool = False) -> None:
         self.catalogs = catalogs
-        super().__init__(load_fn=self._load)
+        super().__init__(self._load, self._now if warm else None)
+
+    def _now(self, key: ProviderName) -> list[Location] | None:
+        catalog = _cached_catalog(self.catalogs[key])
+        return None if catalog is None else catalog.locations_in_hand()
 
     async def _load(self, keys: list[ProviderName]) -> list[list[Location] | BaseException]:
         return await _settle([self.catalogs[key].list_locations() for key in keys])
@@ -147,6 +206,8 @@ class Loadable(Protocol[R]):
     def typename(self) -> str: ...
 
     def read_page(self, catalog: ImageCatalog, key: PageKey) -> Awaitable[Any]: ...
+
+    def page_in_hand(self, catalog: CachedCatalog, key: PageKey) -> Any: ...
 
     def fetch_by_ids(self, catalog: ImageCatalog, location: str, ids: list[str]) -> Awaitable[Sequence[R]]: ...
 
@@ -167,7 +228,7 @@ class RequestScope:
     def __post_init__(self) -> None:
         # The deadline starts when the request does: parsing and validation count against it too.
         self.operation = Operation.within(self.limits.operation_timeout, max_age=self.max_age)
-        self.locations = LocationsByProviderLoader(self.catalogs)
+        self.locations = LocationsByProviderLoader(self.catalogs, warm=self.limits.warm_reads)
         self._pages: dict[str, PageLoader[Any]] = {}
         self._by_key: dict[str, ByKeyLoader[Any]] = {}
         self._reported: set[tuple[object, ...]] = set()
@@ -175,7 +236,9 @@ class RequestScope:
     def pages(self, kind: Loadable[Any]) -> PageLoader[Any]:
         """The page loader of a listing kind, made on first use."""
         if kind.typename not in self._pages:
-            self._pages[kind.typename] = PageLoader(self.catalogs, kind.read_page)
+            self._pages[kind.typename] = PageLoader(
+                self.catalogs, kind.read_page, kind.page_in_hand if self.limits.warm_reads else None
+            )
         return self._pages[kind.typename]
 
     def by_key(self, kind: Loadable[R]) -> ByKeyLoader[R]:

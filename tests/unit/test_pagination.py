@@ -8,6 +8,7 @@ from resolvers.pagination import (
     PageArgs,
     PaginationError,
     SourceSlice,
+    cursor_encoder,
     decode_cursor,
     encode_cursor,
     locate,
@@ -91,3 +92,11 @@ def test_pages_cover_exactly_the_slice() -> None:
     assert list(SourceSlice(0, 5, 5).pages(100)) == []
     assert pages_needed(0, 100) == 0
     assert pages_needed(260, 100) == 3
+
+
+@pytest.mark.parametrize("digest", ["", "a", "ab", "abc", "0123456789abcdef0123456789abcdef"])
+def test_a_page_of_cursors_is_encoded_as_each_alone(digest: str) -> None:
+    encode = cursor_encoder(digest)
+    assert [encode(n) for n in (0, 7, 99, 100, 12345, 10**12)] == [
+        encode_cursor(n, digest) for n in (0, 7, 99, 100, 12345, 10**12)
+    ]
