@@ -201,6 +201,8 @@ class Settings:
     memory_cache_max_bytes: int = setting(256 * 1024 * 1024, integer(1024))  # their pickled size, together
     # Nodes and pushdown verifications built once per answer the provider cache holds (providers.base.Memo)
     answer_memo: bool = setting(True, boolean)
+    # Pages fresh in the memory:// cache taken at once, without the loaders' batch and a task per listing
+    warm_reads: bool = setting(True, boolean)
     # What loading noticed without refusing: unknown variables, tables and keys, with the nearest known name.
     warnings: tuple[str, ...] = field(default=(), compare=False)
     # Where the settings suggested provider credentials were meant (a provider or unknown table in the
@@ -221,7 +223,7 @@ class Settings:
             default_page_size=self.default_page_size, max_page_size=self.max_page_size,
             max_scan_items=self.max_scan_items, max_node_ids=self.max_node_ids,
             operation_timeout=self.operation_timeout or None, min_max_age=self.min_max_age,
-            answer_memo=self.answer_memo,
+            answer_memo=self.answer_memo, warm_reads=self.warm_reads,
         )
 
 

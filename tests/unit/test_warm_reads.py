@@ -145,3 +145,8 @@ async def test_cold_warm_reads_make_the_calls_the_batch_makes() -> None:
 
 def test_warm_reads_are_on_by_default() -> None:
     assert settings_module.load({}).limits.warm_reads is True
+
+
+def test_warm_reads_are_a_setting() -> None:
+    assert settings_module.load({}).limits.warm_reads is True
+    assert settings_module.load({"CIG_WARM_READS": "false"}).limits.warm_reads is False
