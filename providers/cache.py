@@ -148,11 +148,29 @@ class CachedCatalog:
             task.cancel()
         await asyncio.gather(*self._refreshing, return_exceptions=True)
 
-    async def peek(self, action: str, location: str | None, params: Mapping[str, Any]) -> Any:
+    async def peek(
+        self, action: str, location: str | None, params: Mapping[str, Any],
+        until: Callable[[float], None] | None = None,
+    ) -> Any:
         """The answer the cache holds fresh for a call, or None: no provider call, no lookup counted
-        (the upstream-call planner, `resolvers.plan`, reads what an operation will find here)."""
+        (the upstream-call planner, `resolvers.plan`, reads what an operation will find here). `until`
+        hears when an answer found stops being fresh for this operation (see `still_fresh`)."""
         entry = await self._get(self.key(action, location, params))
-        return entry.value if entry is not None and self._fresh(entry) else None
+        if entry is None or not self._fresh(entry):
+            return None
+        if until is not None:
+            until(entry.fetched_at + self._limit())
+        return entry.value
+
+    @property
+    def generation(self) -> int | None:
+        """Changes whenever the in-process backend stores or drops an answer; None with another backend
+        (other replicas change Redis at any time)."""
+        return self._instant.generation if self._instant is not None else None
+
+    def still_fresh(self, until: float) -> bool:
+        """Whether an answer `peek` said is fresh until `until` still is."""
+        return self._clock() < until
 
     def in_hand(self, action: str, location: str | None, params: Mapping[str, Any]) -> Any:
         """The answer a read would serve at once from the in-process backend, counted and observed as the
@@ -245,12 +263,15 @@ class CachedCatalog:
     def _age(self, entry: Entry) -> float:
         return max(0.0, self._clock() - entry.fetched_at)
 
-    def _fresh(self, entry: Entry) -> bool:
-        limit = self.ttl
+    def _limit(self) -> float:
+        """The age up to which an answer is fresh for the current operation (the TTL, or its `max_age`)."""
         current = operation.current()
         if current is not None and current.max_age is not None:
-            limit = min(limit, current.max_age)
-        return self._age(entry) <= limit
+            return min(self.ttl, current.max_age)
+        return self.ttl
+
+    def _fresh(self, entry: Entry) -> bool:
+        return self._age(entry) <= self._limit()
 
     def _servable(self, entry: Entry, grace: float) -> bool:
         return grace > 0 and self._age(entry) <= self.ttl + grace

@@ -26,6 +26,7 @@ class BoundedMemoryCache:
         self._clock = clock
         self._entries: OrderedDict[str, tuple[Any, float, int]] = OrderedDict()  # value, expiry, size
         self.bytes = 0
+        self.generation = 0  # counts stores and drops: what was read is unchanged while it is the same
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -53,6 +54,7 @@ class BoundedMemoryCache:
         expiry = self._clock() + ttl if ttl is not None else float("inf")
         self._entries[key] = (value, expiry, size)
         self.bytes += size
+        self.generation += 1
         while len(self._entries) > self.max_entries or self.bytes > self.max_bytes:
             self._drop(next(iter(self._entries)))
         return True
@@ -60,7 +62,9 @@ class BoundedMemoryCache:
     async def close(self) -> None:
         self._entries.clear()
         self.bytes = 0
+        self.generation += 1
 
     def _drop(self, key: str) -> None:
         _value, _expiry, size = self._entries.pop(key)
         self.bytes -= size
+        self.generation += 1

@@ -55,6 +55,9 @@ class Plan:
     unknown_locations: set[str] = field(default_factory=set)  # providers whose sources are not known yet
     scans: int = 0  # listings read whole whose length is not known yet: counted at page 1 only
     deferred_calls: int = 0  # calls (in `calls`) for pages past page 1: reserved once the totals are known
+    # The catalogs peeked and until when each answer found is fresh (`CachedCatalog.peek`), for keeping
+    # the plan while they are (`graphql_api.budget.PlanMemo`)
+    fresh_until: list[tuple[Any, float]] = field(default_factory=list, compare=False, repr=False)
 
     @property
     def total(self) -> int:
@@ -87,11 +90,14 @@ def _by_provider(counts: Counter[Action]) -> dict[str, dict[str, int]]:
     return out
 
 
-async def _peek(catalog: ImageCatalog, action: str, location: str | None, params: Mapping[str, Any]) -> Any:
+async def _peek(
+    plan: Plan, catalog: ImageCatalog, action: str, location: str | None, params: Mapping[str, Any]
+) -> Any:
     """What the cache holds fresh for a call, without calling; None without a cache or an entry."""
     peek = getattr(catalog, "peek", None)
     try:
-        return None if peek is None else await peek(action, location, params)
+        return None if peek is None else await peek(
+            action, location, params, until=lambda until: plan.fresh_until.append((catalog, until)))
     except Exception:  # a cache that cannot answer means a call, as in execution
         return None
 
@@ -112,7 +118,7 @@ class Planner:
             if provider in self._locations or provider not in self.scope.catalogs:
                 continue
             catalog = self.scope.catalogs[provider]
-            cached = await _peek(catalog, LOCATIONS, None, {})
+            cached = await _peek(self.plan, catalog, LOCATIONS, None, {})
             key = (provider.value, LOCATIONS)
             if cached is not None:
                 self.plan.cache_hits[key] += 1
@@ -183,7 +189,7 @@ class Planner:
             missing = ids
             if typename == "Image":
                 # The cache keeps images one by one, so any batch can reuse them.
-                missing = [i for i in ids if await _peek(catalog, "image", location, {"id": i}) is None]
+                missing = [i for i in ids if await _peek(self.plan, catalog, "image", location, {"id": i}) is None]
                 self.plan.cache_hits[(provider.value, action)] += len(ids) - len(missing)
             calls = pages_needed(len(missing), catalog.page_size_max)
             if calls:
@@ -198,7 +204,7 @@ class Planner:
         catalog = self.scope.catalogs[source.provider]
         size = catalog.page_size_max
         key = PageKey.of(source.provider, source.location, source.params, number, size)
-        cached = await _peek(catalog, action, source.location, page_params(source.params, number, size))
+        cached = await _peek(self.plan, catalog, action, source.location, page_params(source.params, number, size))
         if key in self._counted:
             return cached
         self._counted.add(key)

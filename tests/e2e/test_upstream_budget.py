@@ -4,7 +4,13 @@ is left, and `extensions.upstreamCalls` reports the calls made."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
+
+import pytest
+
+from graphql_api import budget
+from graphql_api.settings import ResponseCacheSettings
 
 from .harness import Stack, running_stack
 
@@ -118,3 +124,60 @@ async def test_dry_runs_neither_come_from_nor_go_into_the_response_cache() -> No
                 body = await response.json()
             assert body["data"] is None and "upstreamPlan" in body["extensions"], body
         assert await stack.graphql(query) == answered
+
+
+@pytest.fixture
+def plannings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The operations the call planner planned (a kept plan is not planned again)."""
+    seen: list[str] = []
+    original = budget.plan_operation
+
+    async def spy(*args: Any, **kwargs: Any) -> Any:
+        seen.append(args[4].__class__.__name__)
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(budget, "plan_operation", spy)
+    return seen
+
+
+PAGE = "query($first: Int) { images(first: $first) { totalCount edges { node { id } } } }"
+NO_RESPONSE_CACHE = ResponseCacheSettings(enabled=False)  # every request executes: its plan is what is seen
+
+
+async def test_a_warm_plan_is_kept_only_while_what_it_read_is_unchanged(plannings: list[str]) -> None:
+    # A budget the warm page fits (no call) and the cold one does not (21 calls).
+    async with running_stack(max_upstream_calls=10, cache_ttl=3.0, response_cache=NO_RESPONSE_CACHE) as stack:
+        assert "errors" in await stack.graphql(PAGE, {"first": 5})  # cold: refused
+        locations = (await stack.graphql("{ locations { id provider } }"))["data"]["locations"]
+        for location in locations:  # warmed one location at a time, each within the budget
+            one = f'{{ images(first: 1, filter: {{locations: ["{location["id"]}"]}}) {{ totalCount }} }}'
+            assert "errors" not in await stack.graphql(one), location
+        planned = len(plannings)
+        stack.reset_calls()
+        answers = [await stack.graphql(PAGE, {"first": 5}) for _ in range(3)]
+        assert all("errors" not in a for a in answers) and answers[0] == answers[1] == answers[2]
+        assert stack.calls == 0 and len(plannings) == planned + 1  # planned once, then kept
+        await stack.graphql(PAGE, {"first": 6})  # other variables: a plan of their own
+        assert len(plannings) == planned + 2
+        await asyncio.sleep(3.1)  # every answer it read is past its freshness: planned again, refused again
+        refused = await stack.graphql(PAGE, {"first": 5})
+        assert [e["extensions"]["code"] for e in refused["errors"]] == ["QUERY_TOO_EXPENSIVE"]
+        assert len(plannings) == planned + 3 and counted(stack).get("ZENLAYER", 0) <= 1  # no listing call
+
+
+async def test_a_kept_plan_is_dropped_when_the_cache_stores_anything(plannings: list[str]) -> None:
+    async with running_stack(response_cache=NO_RESPONSE_CACHE) as stack:
+        await stack.graphql(PAGE, {"first": 5})  # cold: 22 calls, not kept
+        await stack.graphql(PAGE, {"first": 5})  # warm: planned, kept
+        await stack.graphql(PAGE, {"first": 5})
+        assert len(plannings) == 2
+        await stack.graphql("{ volumes(first: 1) { totalCount } }")  # stores the volume pages
+        await stack.graphql(PAGE, {"first": 5})  # what it read may have changed: planned again
+        assert len(plannings) == 4
+
+
+async def test_without_the_memo_every_operation_is_planned(plannings: list[str]) -> None:
+    async with running_stack(answer_memo=False, response_cache=NO_RESPONSE_CACHE) as stack:
+        for _ in range(3):
+            await stack.graphql(PAGE, {"first": 5})
+        assert len(plannings) == 3
