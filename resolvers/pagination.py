@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 CURSOR_VERSION = "v1"
+CURSOR_ENCODERS = 256  # digests (queries) whose cursor encoders are kept, least recently used out
+CURSORS_PER_ENCODER = 4096  # cursors each keeps: the first pages of a listing, the ones asked again
 SORTED_CURSOR_VERSION = "s1"  # keyset cursors of sorted listings (resolvers.ordering)
 
 
@@ -33,15 +36,23 @@ def encode_cursor(offset: int, digest: str) -> str:
     return base64.urlsafe_b64encode(f"cig:{CURSOR_VERSION}:{digest}:{offset}".encode()).decode().rstrip("=")
 
 
+@functools.lru_cache(maxsize=CURSOR_ENCODERS)
 def cursor_encoder(digest: str) -> Callable[[int], str]:
     """`encode_cursor` for one digest, for a page of edges: the prefix's whole base64 groups (3 bytes
-    each encode alone) are encoded once, the rest with each offset; the same text."""
+    each encode alone) are encoded once, the rest with each offset; the same text. Kept per digest with
+    the cursors it made (at most CURSORS_PER_ENCODER), so a repeated page encodes none again."""
     prefix = f"cig:{CURSOR_VERSION}:{digest}:".encode()
     whole = len(prefix) // 3 * 3
     head, tail = base64.urlsafe_b64encode(prefix[:whole]).decode(), prefix[whole:]
+    made: dict[int, str] = {}
 
     def encode(offset: int) -> str:
-        return head + base64.urlsafe_b64encode(tail + str(offset).encode()).decode().rstrip("=")
+        cursor = made.get(offset)
+        if cursor is None:
+            cursor = head + base64.urlsafe_b64encode(tail + str(offset).encode()).decode().rstrip("=")
+            if len(made) < CURSORS_PER_ENCODER:
+                made[offset] = cursor
+        return cursor
 
     return encode
 
