@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import hashlib
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
@@ -77,6 +78,7 @@ def request_digest(params: Mapping[str, Any]) -> str:
 # Failures after which the last good answer is better than none. Not-found and refused parameters
 # are answers, not failures: serving old data over them would hide a change.
 STALE_ON = (UnavailableError, ThrottledError, AuthFailedError)
+PAGE_KEYS = 4096  # listing pages whose cache keys a catalog keeps made (`page_in_hand`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +133,7 @@ class CachedCatalog:
         # served without a task (`in_hand`).
         self._instant = backend if isinstance(backend, BoundedMemoryCache) else None
         self._in_flight: dict[str, asyncio.Future[Any]] = {}
+        self._page_keys: dict[tuple[str, str, str, int, int], str] = {}  # listing page -> its cache key
         self._refreshing: set[asyncio.Task[None]] = set()
 
     @property
@@ -177,9 +180,11 @@ class CachedCatalog:
         hit it is; None, with nothing counted, when the read would have to wait or ask the provider
         (another backend, no entry, or one past its freshness). `params` as the cache keys them
         (`page_params` for a listing page)."""
-        if self._instant is None:
-            return None
-        found = self._instant.get_now(self.key(action, location, params))
+        return None if self._instant is None else self._take(action, self.key(action, location, params))
+
+    def _take(self, action: str, key: str) -> Any:
+        assert self._instant is not None
+        found = self._instant.get_now(key)
         if not isinstance(found, Entry) or not self._fresh(found):
             return None
         self._count(action, hit=True)
@@ -190,12 +195,20 @@ class CachedCatalog:
         found: list[Location] | None = self.in_hand("locations", None, {})
         return found
 
-    def page_in_hand(
-        self, action: str, location: str, params: Mapping[str, Any], *, page_number: int, page_size: int
-    ) -> Any:
+    def page_in_hand(self, action: str, location: str, params_json: str, *, page_number: int, page_size: int) -> Any:
         """A listing page (`list_images`, `list_volumes`: action images, volumes) when the in-process
-        backend holds it fresh (see `in_hand`)."""
-        return self.in_hand(action, location, page_params(params, page_number, page_size))
+        backend holds it fresh (see `in_hand`); `params_json` is the listing's parameters as canonical
+        JSON (`resolvers.loaders.PageKey`). Its cache key is made once per page and kept (PAGE_KEYS)."""
+        if self._instant is None:
+            return None
+        page = (action, location, params_json, page_number, page_size)
+        key = self._page_keys.get(page)
+        if key is None:
+            key = self.key(action, location, page_params(json.loads(params_json), page_number, page_size))
+            if len(self._page_keys) >= PAGE_KEYS:
+                self._page_keys.clear()  # a bound, not a policy: keys are remade at the cost of one digest
+            self._page_keys[page] = key
+        return self._take(action, key)
 
     async def list_locations(self) -> list[Location]:
         return await self._cached("locations", None, {}, self.inner.list_locations, _no_records)

@@ -81,12 +81,12 @@ async def _volume_page(catalog: ImageCatalog, key: PageKey) -> Any:
 
 
 def _image_page_in_hand(catalog: CachedCatalog, key: PageKey) -> Any:
-    return catalog.page_in_hand("images", key.location, key.params, page_number=key.page_number,
+    return catalog.page_in_hand("images", key.location, key.params_json, page_number=key.page_number,
                                 page_size=key.page_size)
 
 
 def _volume_page_in_hand(catalog: CachedCatalog, key: PageKey) -> Any:
-    return catalog.page_in_hand("volumes", key.location, key.params, page_number=key.page_number,
+    return catalog.page_in_hand("volumes", key.location, key.params_json, page_number=key.page_number,
                                 page_size=key.page_size)
 
 

@@ -94,14 +94,14 @@ async def test_an_in_process_hit_is_served_after_the_deadline_passed() -> None:
 async def test_a_page_in_hand_is_counted_as_the_hit_it_is_and_a_miss_counts_nothing() -> None:
     seen: list[tuple[str, str, bool]] = []
     catalog, inner = cached(seen, [])
-    assert catalog.page_in_hand("images", "a", {}, page_number=1, page_size=2) is None
+    assert catalog.page_in_hand("images", "a", "{}", page_number=1, page_size=2) is None
     assert catalog.locations_in_hand() is None
     assert seen == [] and not inner.calls
     page = await catalog.list_images("a", {}, page_number=1, page_size=2)
-    assert catalog.page_in_hand("images", "a", {}, page_number=1, page_size=2) is page
+    assert catalog.page_in_hand("images", "a", "{}", page_number=1, page_size=2) is page
     assert seen == [("zenlayer", "images", False), ("zenlayer", "images", True)]
     with operation.running(operation.Operation.within(None, max_age=0.0)):  # fresher than the entry: not in hand
-        assert catalog.page_in_hand("images", "a", {}, page_number=1, page_size=2) is None
+        assert catalog.page_in_hand("images", "a", "{}", page_number=1, page_size=2) is None
     assert len(seen) == 2 and inner.calls["list_images"] == 1
 
 
