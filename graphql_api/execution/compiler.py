@@ -71,15 +71,6 @@ def slow() -> Any:
     raise Slow
 
 
-def coerced(scalar: Any, value: Any) -> Any:
-    """A scalar's own serialization for the fast path; Slow where graphql-core would fail the field."""
-    try:
-        out = scalar.coerce_output_value(value)
-    except Exception:
-        return slow()
-    return slow() if out is None or out is Undefined else out
-
-
 def _plain_name(attribute: str) -> bool:
     return attribute.isidentifier() and not keyword.iskeyword(attribute) and not attribute.startswith("__")
 
@@ -225,7 +216,7 @@ class Compiler:
             "Path": Path, "Bail": Bail, "INF": INF, "delegate": delegate, "leaf": leaf, "item": item,
             "resolve": resolve, "abstract": abstract, "custom_string": custom_string,
             "invalid_return_type_error": invalid_return_type_error, "Slow": Slow, "slow": slow,
-            "coerced": coerced,
+            "Undefined": Undefined,
         }
         self.objects: dict[tuple[str, int], str] = {}
         self.fast: dict[tuple[str, int], str] = {}  # the objects whose answer is one expression: `fast_function`
@@ -466,13 +457,17 @@ class Compiler:
             return (f"({e} if type({bound}) is {members} and ({e} := {table}.get({v}._name_)) is not None "
                     f"else {otherwise})")
         if is_leaf_type(inner):  # a scalar of its own (DateTime, JSON): its serializer, as graphql-core calls it
-            scalar = self.const(inner, "T")
-            taken = f"{bound} is not None and not isinstance({v}, Exception)"
-            return f"(coerced({scalar}, {v}) if {taken} else {otherwise})"
+            serialize, s = self.const(inner.coerce_output_value, "S"), f"s{depth}"
+            # A serializer that raises leaves the object to the field-by-field code, like `slow()`.
+            return (f"({s} if {bound} is not None and not isinstance({v}, Exception) and "
+                    f"({s} := {serialize}({v})) is not None and {s} is not Undefined else {otherwise})")
         if is_list_type(inner):
             x = f"x{depth}"
             item = self.fast_value(inner.of_type, x, details, depth + 1)
-            return None if item is None else f"([{item} for {x} in {v}] if type({bound}) is list else {otherwise})"
+            if item is None:
+                return None
+            # An empty list (most of them, on large pages) skips the comprehension's frame.
+            return f"(([{item} for {x} in {v}] if {v} else []) if type({bound}) is list else {otherwise})"
         if is_object_type(inner):
             origin = _origin(inner)
             if origin is None:
