@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .base import ImageRecord, ImageSource, ImageStatus, OsType, ProviderName
+from .canonical import canonical_json
 from .osid import OsCondition
 
 # Field metadata: the order of this field's values does not change what it selects.
@@ -155,6 +156,11 @@ class Source:
     residual: tuple[Predicate, ...] = ()
     partition_key: str | None = None  # the parameter that names a partition of the location, for the label
     pushed: tuple[Pushed, ...] = ()  # the parameters sent that records can be checked against
+    # `params` as canonical JSON, what the per-request page keys hold: encoded once, with the plan
+    params_json: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "params_json", canonical_json(self.params))
 
     @property
     def label(self) -> str:

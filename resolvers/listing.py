@@ -225,7 +225,7 @@ def listing_of(
     attempt, every page is verified against what the source pushed down."""
     size = scope.catalogs[source.provider].page_size_max
     loader = scope.pages(kind)
-    first = PageKey.of(source.provider, source.location, source.params, 1, size)
+    first = PageKey(source.provider, source.location, source.params_json, 1, size)
 
     async def fetch(number: int) -> Page[R]:
         page: Page[R] = await loader.load(first.at(number))

@@ -203,7 +203,7 @@ class Planner:
         """Count one listing page (once per operation); its cached value, or None when it is a call."""
         catalog = self.scope.catalogs[source.provider]
         size = catalog.page_size_max
-        key = PageKey.of(source.provider, source.location, source.params, number, size)
+        key = PageKey(source.provider, source.location, source.params_json, number, size)
         cached = await _peek(self.plan, catalog, action, source.location, page_params(source.params, number, size))
         if key in self._counted:
             return cached
@@ -258,7 +258,7 @@ class Planner:
         else:
             # Backward from an unknown end: each source it touches may need its last pages.
             extra = min(len(plain), n) * 2 + pages_needed(n, smallest)
-        key = ("window", action, tuple(PageKey.of(s.provider, s.location, s.params, 0, size) for s in plain),
+        key = ("window", action, tuple(PageKey(s.provider, s.location, s.params_json, 0, size) for s in plain),
                args)
         if key in self._counted or not extra:
             return
