@@ -21,6 +21,7 @@ import dataclasses
 import enum
 import hashlib
 import json
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -52,11 +53,26 @@ def _canonical(value: Any, unordered: bool = False) -> Any:
 
 
 def digest_of(query: Any, kind: str) -> str:
-    """Stable digest of every field of a query dataclass and its listing kind."""
+    """Stable digest of every field of a query dataclass and its listing kind. Kept by the query's repr
+    (every field as data, cheaper to write than the canonical form; DIGEST_MEMO of them): a repeated
+    filter is digested once."""
+    written = (kind, repr(query))
+    digest = _DIGESTS.get(written)
+    if digest is not None:
+        _DIGESTS.move_to_end(written)
+        return digest
     data = {f.name: _canonical(getattr(query, f.name), bool(f.metadata.get("unordered")))
             for f in dataclasses.fields(query)}
     data["kind"] = kind
-    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+    digest = _DIGESTS[written] = hashlib.sha256(
+        json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+    if len(_DIGESTS) > DIGEST_MEMO:
+        _DIGESTS.popitem(last=False)
+    return digest
+
+
+DIGEST_MEMO = 256  # query digests kept, least recently used out
+_DIGESTS: OrderedDict[tuple[str, str], str] = OrderedDict()
 
 
 @dataclass(frozen=True, slots=True)

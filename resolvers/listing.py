@@ -32,7 +32,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 from providers.base import ImageRecord, Location, Memo, ProviderName
 from providers.errors import ProviderError
@@ -132,8 +132,9 @@ def contradicted(source: Source, records: Sequence[ImageRecord]) -> frozenset[st
     return frozenset(pushed.param for record in records for pushed in source.contradicted(record))
 
 
-@dataclass(frozen=True, slots=True)
-class Edge(Generic[R]):
+class Edge(NamedTuple, Generic[R]):
+    """One item of a page and its cursor (a tuple: a page makes one per item, on every request)."""
+
     cursor: str
     record: R
 
