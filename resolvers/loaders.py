@@ -56,7 +56,10 @@ class PageKey:
         return cls(provider, location, canonical_json(params), page_number, page_size)
 
     def at(self, page_number: int) -> PageKey:
-        """The key of another page of the same listing."""
+        """The key of another page of the same listing (this one for its own page: a frozen key is
+        costly to make, and page 1 is read on every request)."""
+        if page_number == self.page_number:
+            return self
         return PageKey(self.provider, self.location, self.params_json, page_number, self.page_size)
 
     @property
