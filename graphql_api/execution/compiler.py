@@ -10,6 +10,12 @@ with the enum's own serializer, a `list` completed in a loop, an object of exact
 class completed by the generated function of its selection. Any other value goes to the executor's
 `complete_value` for that one position, so the answer is graphql-core's by construction.
 
+Before that field-by-field code, an object whose fields are all attribute reads is tried as one dict
+display (`fast_function`), which raises at any value the field-by-field code would not return as is
+and records nothing, so that code can start over. An object of a class that declares `kept_answers`
+(it never changes once made, e.g. the nodes the answer memo keeps per cached record) keeps that
+answer per selection, at most `kept_answers` of them, and gives it again.
+
 What the compiler does not handle raises `Unsupported` at compile time (the root field then runs
 on graphql-core): field arguments, directives other than `@skip`/`@include` (already applied by
 graphql-core's field collection with this request's variables), `@defer`, fragment variables,
@@ -69,6 +75,19 @@ class Slow(Exception):
 
 def slow() -> Any:
     raise Slow
+
+
+KEPT_ANSWERS = "kept_answers"  # a Strawberry class's opt-in: how many answers (selections) each object keeps
+ANSWERS = "_compiled_answers"  # where an object keeps them: selection -> its answer
+
+
+def keep(src: Any, selection: object, answer: dict[str, Any], bound: int) -> dict[str, Any]:
+    """`answer` kept on `src` for `selection`, the oldest of its `bound` answers dropped first."""
+    answers = src.__dict__.setdefault(ANSWERS, {})
+    if len(answers) >= bound:
+        del answers[next(iter(answers))]
+    answers[selection] = answer
+    return answer
 
 
 def _plain_name(attribute: str) -> bool:
@@ -216,7 +235,7 @@ class Compiler:
             "Path": Path, "Bail": Bail, "INF": INF, "delegate": delegate, "leaf": leaf, "item": item,
             "resolve": resolve, "abstract": abstract, "custom_string": custom_string,
             "invalid_return_type_error": invalid_return_type_error, "Slow": Slow, "slow": slow,
-            "Undefined": Undefined,
+            "Undefined": Undefined, "keep": keep,
         }
         self.objects: dict[tuple[str, int], str] = {}
         self.fast: dict[tuple[str, int], str] = {}  # the objects whose answer is one expression: `fast_function`
@@ -421,7 +440,18 @@ class Compiler:
         if object_type.is_type_of is not None:
             lines.append(f"    if not {self.const(object_type.is_type_of, 'I')}(src, None):")
             lines.append("        raise Slow")
-        lines.append("    return {" + ", ".join(parts) + "}")
+        origin = _origin(object_type)
+        kept = getattr(origin, KEPT_ANSWERS, 0) if origin is not None else 0
+        if isinstance(kept, int) and kept > 0:
+            # An object that never changes once made (it says so) keeps its answer to this selection.
+            selection = self.const(object(), "K")
+            lines.append(f"    answers = src.__dict__.get({ANSWERS!r})")
+            lines.append(f"    found = answers.get({selection}) if answers is not None else None")
+            lines.append("    if found is None:")
+            lines.append(f"        found = keep(src, {selection}, {{" + ", ".join(parts) + f"}}, {kept})")
+            lines.append("    return found")
+        else:
+            lines.append("    return {" + ", ".join(parts) + "}")
         self.lines += [*lines, ""]
         return name
 

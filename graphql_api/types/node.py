@@ -48,6 +48,9 @@ def described_id(id_field: str) -> Callable[[T], T]:
 
 class KindNode(relay.Node):
     kind: ClassVar[ListingKind[Any, Any]]
+    # A node never changes once made (`of` keeps it with its record): compiled execution keeps its
+    # completed answer for this many selections (documents) per node (graphql_api.execution.compiler).
+    kept_answers: ClassVar[int] = 4
 
     @classmethod
     def from_record(cls, record: Any) -> Self:

@@ -301,6 +301,7 @@ def test_compiled_answers_are_graphql_cores_bytes(
     for context in contexts:
         expected = _answer(PLAIN, parsed, variables, context)
         assert _answer(COMPILED, parsed, variables, context) == expected, document
+        assert _answer(COMPILED, parsed, variables, context) == expected, document  # nodes' kept answers
     assert OUTCOMES.compiles["failed"] == 0
 
 
@@ -349,6 +350,36 @@ def test_an_object_is_answered_in_one_expression_unless_a_value_needs_graphql_co
     paths.clear()
     assert _answer(schema, document, {}, context) == _answer(PLAIN, document, {}, context)
     assert bool(paths) is (odd is not None)
+
+
+def test_a_node_keeps_its_answer_per_selection_within_its_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    kept: list[str] = []
+    original = compiler.keep
+
+    def counted(src: Any, selection: object, answer: dict[str, Any], bound: int) -> dict[str, Any]:
+        kept.append(type(src).__name__)
+        return original(src, selection, answer, bound)
+
+    monkeypatch.setattr(compiler, "keep", counted)
+    schema = _schema(Engine(ExecutionMode.ON, Outcomes()))
+    image_records, _ = demo_records()
+    images = [Image.from_record(r) for r in image_records[:3]]
+    context = {"images": ImageConnection(
+        edges=[ImageEdge(cursor=f"c{i}", node=image) for i, image in enumerate(images)],
+        page_info=PageInfo(has_next_page=False, has_previous_page=False, start_cursor=None, end_cursor=None),
+        total_count=3, complete=True, failed_sources=[], oldest_data_age_seconds=None), "volumes": None, "node": None}
+    documents = [f"{{ images {{ edges {{ cursor node {{ id name{' osType' * (n % 2)} x{n}: imageId }} }} }} }}"
+                 for n in range(Image.kept_answers + 2)]
+    for document in documents[:2]:
+        first = _answer(schema, document, {}, context)
+        assert _answer(schema, document, {}, context) == first == _answer(PLAIN, document, {}, context)
+    assert kept == ["Image"] * 3 * 2  # once per node and selection; the edges and the page keep nothing
+    for document in documents:
+        _answer(schema, document, {}, context)
+    assert all(len(image.__dict__[compiler.ANSWERS]) == Image.kept_answers for image in images)
+    again = len(kept)
+    assert _answer(schema, documents[0], {}, context) == _answer(PLAIN, documents[0], {}, context)
+    assert len(kept) == again + 3  # the oldest answers were dropped: made again
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
